@@ -1,0 +1,12 @@
+//! Compiles the one piece of the runtime that Rust cannot express on stable: a
+//! weak reference to the program's optional `__kcsan_default_options()`.
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/weak.c");
+    cc::Build::new()
+        .file("src/weak.c")
+        // The runtime is never instrumented, whatever CFLAGS the user exported.
+        .flag_if_supported("-fno-sanitize=all")
+        .warnings(true)
+        .compile("kcsan_core_weak");
+}

@@ -1,0 +1,279 @@
+//! The fast path (`check_access`) and the two slow paths it may enter:
+//! `setup_watchpoint` (this thread becomes the watcher) and `found_watchpoint`
+//! (this thread races with a watcher).
+//!
+//! Fast path, for every instrumented access:
+//!
+//! ```text
+//! check_access ── size 0? ── return
+//!      │
+//!      ├─ any word in the 3-slot window? ──yes──> find() ──conflict──> found_watchpoint   (cold)
+//!      │
+//!      ├─ marked? ── return                  (marked accesses check, never watch)
+//!      ├─ aligned plain write, assumed atomic? ── return
+//!      ├─ gate set (atomic region, atomic_next)? ──> gated_is_atomic               (cold)
+//!      └─ --skip < 0? ──yes──> setup_watchpoint                                       (cold)
+//! ```
+//!
+//! Everything in `check_access` is inlined into each `__tsan_*` entry point; the
+//! branches into named `#[cold]` functions are the only ones taken rarely.
+
+use crate::access::AccessType;
+use crate::config::{self, hot};
+use crate::ctx::{self, Ctx};
+use crate::encoding;
+use crate::report::{self, ValueChange, Watched};
+use crate::stats::Counter;
+use crate::watchpoint::{self, Found};
+use crate::{delay, permissive, runtime, sample};
+use core::sync::atomic::Ordering::Relaxed;
+
+/// Checks one memory access: the entry point of every instrumented access.
+///
+/// # Safety
+/// `ptr..ptr + size` must be memory the program is about to access (the
+/// watcher reads its value), or `size` must be 0.
+#[inline(always)]
+pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
+    let addr = ptr as usize;
+    if size == 0 {
+        return;
+    }
+    let slot = watchpoint::window(addr);
+    if !watchpoint::window_is_empty(slot) && found_in_window(slot, addr, size, ty) {
+        return;
+    }
+    if ty.is_atomic() {
+        return;
+    }
+    if !ty.is_assert()
+        && ty.is_write()
+        && !ty.has(AccessType::COMPOUND)
+        && size <= 8
+        && addr & (size - 1) == 0
+        && size.is_power_of_two()
+        && hot::ASSUME_PLAIN_WRITES_ATOMIC.load(Relaxed)
+    {
+        return;
+    }
+    ctx::with(|ctx| {
+        if ctx.gate.get() != 0 && !ty.is_assert() && gated_is_atomic(ctx) {
+            return;
+        }
+        let skip = ctx.skip.get() - 1;
+        ctx.skip.set(skip);
+        if skip < 0 {
+            // SAFETY: forwarded from our caller's contract.
+            unsafe { setup_watchpoint(ctx, addr, size, ty) };
+        }
+    });
+}
+
+/// A word in the window is not free: look for a conflicting watchpoint.
+/// Returns whether this access was handled as a racer.
+#[inline(never)]
+fn found_in_window(slot: usize, addr: usize, size: usize, ty: AccessType) -> bool {
+    match watchpoint::find(slot, addr, size, ty.is_write()) {
+        Some(found) => {
+            found_watchpoint(addr, size, ty, found);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The rare per-thread states that make a plain access atomic, in the kernel's
+/// order: `atomic_next` (counted down, except in nested signal handlers, which
+/// assume the outer context set it), then nestable and flat atomic regions.
+#[cold]
+#[inline(never)]
+fn gated_is_atomic(ctx: &Ctx) -> bool {
+    let next = ctx.atomic_next.get();
+    if next > 0 {
+        if ctx.signal_depth.get() < 2 {
+            ctx.atomic_next.set(next - 1);
+            ctx.update_gate();
+        }
+        return true;
+    }
+    ctx.atomic_nest_count.get() > 0 || ctx.in_flat_atomic.get()
+}
+
+/// This thread hit another thread's watchpoint: claim it and hand our access
+/// and stack to the watcher. Does as little as possible before the claim,
+/// because the watcher's window is closing.
+#[cold]
+#[inline(never)]
+fn found_watchpoint(addr: usize, size: usize, ty: AccessType, found: Found) {
+    ctx::with(|ctx| {
+        // A disabled context never consumes: the watcher may still see a value
+        // change and report a race of unknown origin (e.g. `data_race(x++)`
+        // against a plain read).
+        if !ctx.is_enabled() {
+            return;
+        }
+        // Masked checks depend on the value comparison only the watcher can do.
+        if ctx.access_mask.get() != 0 {
+            return;
+        }
+        if !ty.is_assert() && config::flags().permissive && permissive::ignore_address(addr) {
+            return;
+        }
+        if watchpoint::try_consume(found) {
+            report::set_info(ctx, addr, size, ty, found.idx);
+        } else {
+            Counter::ReportRaces.inc();
+        }
+        if ty.is_assert() {
+            Counter::AssertFailures.inc();
+        } else {
+            Counter::DataRaces.inc();
+        }
+    });
+}
+
+/// Reads the watched value: a volatile load of 1, 2, 4 or 8 bytes (byte-wise
+/// when unaligned); other sizes read as 0, i.e. no value comparison.
+///
+/// # Safety
+/// `addr..addr + size` must be readable.
+unsafe fn read_value(addr: usize, size: usize) -> u64 {
+    // SAFETY: the caller guarantees the range is readable; the pointer is
+    // aligned for the type in each typed branch.
+    unsafe {
+        match size {
+            1 => u64::from(core::ptr::read_volatile(addr as *const u8)),
+            2 | 4 | 8 if addr % size == 0 => match size {
+                2 => u64::from(core::ptr::read_volatile(addr as *const u16)),
+                4 => u64::from(core::ptr::read_volatile(addr as *const u32)),
+                _ => core::ptr::read_volatile(addr as *const u64),
+            },
+            2 | 4 | 8 => {
+                let mut v = 0u64;
+                for i in (0..size).rev() {
+                    v = v << 8 | u64::from(core::ptr::read_volatile((addr + i) as *const u8));
+                }
+                v
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Blocks asynchronous signals for its lifetime (`interrupt_watcher=0`: the
+/// kernel disables interrupts while it watches, so a thread's own signal
+/// handlers cannot hit its watchpoint). Synchronous fault signals stay
+/// unblocked: blocking them would turn a fault into a silent kill.
+struct SignalsBlocked {
+    old: libc::sigset_t,
+}
+
+impl SignalsBlocked {
+    fn block() -> SignalsBlocked {
+        // SAFETY:
+        // - the sigset_t values are plain data, initialised by sigfillset /
+        //   written by pthread_sigmask before use;
+        // - pthread_sigmask only changes the calling thread's mask.
+        unsafe {
+            let mut set: libc::sigset_t = core::mem::zeroed();
+            let mut old: libc::sigset_t = core::mem::zeroed();
+            libc::sigfillset(&mut set);
+            for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP, libc::SIGABRT] {
+                libc::sigdelset(&mut set, sig);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+            SignalsBlocked { old }
+        }
+    }
+}
+
+impl Drop for SignalsBlocked {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved in `block`.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, core::ptr::null_mut()) };
+    }
+}
+
+/// This thread's skip count ran out: watch this access (`kcsan_setup_watchpoint`).
+///
+/// Publish a watchpoint, read the value, stall, read it again, retire the
+/// watchpoint, and report if someone consumed it (known origin) or the value
+/// changed anyway (unknown origin).
+///
+/// # Safety
+/// As [`check_access`].
+#[cold]
+#[inline(never)]
+unsafe fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) {
+    if !runtime::ensure_init() {
+        return;
+    }
+    let f = config::flags();
+    // Always start a new skip period, even if we end up not watching.
+    sample::reset_skip(ctx, f);
+    if !ctx.is_enabled() {
+        return;
+    }
+    if !ty.is_assert() && f.permissive && permissive::ignore_address(addr) {
+        return;
+    }
+    if !encoding::check_encodable(addr, size) {
+        Counter::UnencodableAccesses.inc();
+        return;
+    }
+    let access_mask = ctx.access_mask.get();
+    let _signals = (!f.interrupt_watcher).then(SignalsBlocked::block);
+
+    let Some(idx) = watchpoint::insert(addr, size, ty.is_write()) else {
+        Counter::NoCapacity.inc();
+        return;
+    };
+    Counter::SetupWatchpoints.inc();
+    Counter::UsedWatchpoints.inc();
+
+    // SAFETY: the program is about to access this range (our caller's contract).
+    let old = unsafe { read_value(addr, size) };
+    delay::stall(delay::delay_us(ctx, f, ty), f.delay_mode);
+    // SAFETY: as above.
+    let new = unsafe { read_value(addr, size) };
+
+    let mut diff = old ^ new;
+    if access_mask != 0 {
+        diff &= access_mask as u64;
+    }
+    let mut value_change = if diff != 0 && !permissive::ignore_data_race(f.permissive, size, ty, old, new, diff) {
+        ValueChange::True
+    } else {
+        ValueChange::Maybe
+    };
+    let watched = Watched { addr, size, ty, old, new, access_mask };
+
+    if !watchpoint::consume(idx) {
+        // Someone hit the watchpoint.
+        if value_change == ValueChange::Maybe {
+            if access_mask != 0 {
+                // Races on bits outside the mask are expected.
+                value_change = ValueChange::False;
+            } else if size > 8 || ty.is_assert() {
+                // No comparison was possible, or a change is assumed.
+                value_change = ValueChange::True;
+            }
+        }
+        if ty.is_assert() && value_change == ValueChange::True {
+            Counter::AssertFailures.inc();
+        }
+        // The racer already counted `data_races`.
+        report::known_origin(ctx, watched, value_change, idx);
+    } else if value_change == ValueChange::True {
+        Counter::RacesUnknownOrigin.inc();
+        if ty.is_assert() {
+            Counter::AssertFailures.inc();
+        }
+        if f.report_race_unknown_origin || ty.is_assert() {
+            report::unknown_origin(ctx, watched);
+        }
+    }
+    // Only now: the slot's handoff entry was in use until the report was done.
+    watchpoint::remove(idx);
+    Counter::UsedWatchpoints.dec();
+}

@@ -1,0 +1,184 @@
+//! The option table: every knob, declared once.
+//!
+//! This is compiler-rt's `tsan_flags.inc` idea as a `macro_rules!` table. One entry
+//! per option gives the struct field, its default, the accepted values, the kernel
+//! name it mirrors and its help text; the macro turns the table into [`Flags`],
+//! [`Flags::DEFAULT`], [`Flags::set`] and [`Flags::describe`], so the parser,
+//! `help=1`, `kcsan flags` and GUIDE.md can never drift apart.
+//!
+//! Names are the kernel's `kcsan.*` parameters and `CONFIG_KCSAN_*` options,
+//! lowercased with the prefix dropped; defaults are the Kconfig defaults.
+
+use super::value::{Accept, DelayMode, FlagValue};
+use super::ConfigError;
+
+/// One row of the option table, for help output and documentation.
+#[derive(Debug, Clone)]
+pub struct FlagInfo {
+    /// The option's name in `KCSAN_OPTIONS`.
+    pub name: &'static str,
+    /// The default value, as it would be written in `KCSAN_OPTIONS`.
+    pub default: String,
+    /// The values the option accepts.
+    pub accepts: String,
+    /// The kernel option or parameter it mirrors, or `-` for user-space additions.
+    pub kernel: &'static str,
+    /// The help text.
+    pub doc: &'static str,
+}
+
+macro_rules! flags {
+    ($(
+        $(#[doc = $doc:literal])+
+        $name:ident : $ty:ty = $default:expr, accept $accept:expr, kernel $kernel:literal;
+    )+) => {
+        /// The options in force. See the option table in `config/flags.rs`, or run
+        /// a program with `KCSAN_OPTIONS=help=1`.
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub struct Flags {
+            $( $(#[doc = $doc])+ pub $name: $ty, )+
+            /// Bit i is set when option i was given explicitly (used to resolve `strict`).
+            pub(crate) explicit: u64,
+        }
+
+        #[allow(non_camel_case_types, dead_code)]
+        #[repr(u32)]
+        enum FlagIndex { $( $name, )+ }
+
+        impl Flags {
+            /// The built-in defaults (the kernel's Kconfig defaults).
+            pub const DEFAULT: Flags = Flags { $( $name: $default, )+ explicit: 0 };
+
+            /// Sets one option from its textual value.
+            ///
+            /// # Errors
+            /// An unknown name, or a value the option does not accept.
+            pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+                match name {
+                    $( stringify!($name) => {
+                        let accept: Accept<$ty> = $accept;
+                        let v = <$ty as FlagValue>::parse(value)
+                            .filter(|v| accept.allows(v))
+                            .ok_or_else(|| ConfigError::bad_value(name, value, accept.describe()))?;
+                        self.$name = v;
+                        self.explicit |= 1 << (FlagIndex::$name as u32);
+                        Ok(())
+                    } )+
+                    _ => Err(ConfigError::unknown(name)),
+                }
+            }
+
+            /// Reads one option as text (the form `set` accepts).
+            pub fn get(&self, name: &str) -> Option<String> {
+                match name {
+                    $( stringify!($name) => Some(self.$name.show()), )+
+                    _ => None,
+                }
+            }
+
+            /// Whether option `name` was given explicitly.
+            pub(crate) fn is_explicit(&self, name: &str) -> bool {
+                match name {
+                    $( stringify!($name) => self.explicit & (1 << (FlagIndex::$name as u32)) != 0, )+
+                    _ => false,
+                }
+            }
+
+            /// The option table: name, default, accepted values, kernel name, help.
+            pub fn describe() -> Vec<FlagInfo> {
+                vec![ $( FlagInfo {
+                    name: stringify!($name),
+                    default: Flags::DEFAULT.$name.show(),
+                    accepts: { let a: Accept<$ty> = $accept; a.describe() },
+                    kernel: $kernel,
+                    doc: concat!($($doc, "\n"),+).trim_ascii(),
+                }, )+ ]
+            }
+        }
+
+        const _: () = assert!([$( stringify!($name) ),+].len() <= 64, "explicit is a u64 bitset");
+    };
+}
+
+flags! {
+    /// Turn KCSAN on when the program starts. With 0, the runtime stays off until
+    /// it is turned on at run time.
+    early_enable: bool = true, accept Accept::Any, kernel "kcsan.early_enable";
+
+    /// Eligible (plain) memory accesses each thread skips before it sets up a
+    /// watchpoint. Smaller finds more races; larger costs less. This parameter has
+    /// the most significant impact on overhead and detection.
+    skip_watch: u64 = 4000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_SKIP_WATCH";
+
+    /// Draw each skip count uniformly from [1, skip_watch] instead of using
+    /// skip_watch exactly, so that watchpoints do not lock step with loops.
+    skip_watch_randomize: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_SKIP_WATCH_RANDOMIZE";
+
+    /// Microseconds a thread stalls with a watchpoint set up. Larger widens the
+    /// window in which a racing access is observed.
+    udelay_task: u32 = 80, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_TASK";
+
+    /// Microseconds a signal handler (the kernel's "interrupt" context) stalls
+    /// with a watchpoint set up; handlers have tighter latency needs.
+    udelay_interrupt: u32 = 20, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_INTERRUPT";
+
+    /// Draw each stall uniformly up to udelay_task / udelay_interrupt (compound
+    /// accesses and assertions from the upper half) instead of the full delay.
+    delay_randomize: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_DELAY_RANDOMIZE";
+
+    /// How a stalled thread waits: `spin` busy-waits like the kernel's udelay;
+    /// `yield` calls sched_yield while it waits, giving its CPU to other threads
+    /// (better when threads outnumber cores).
+    delay_mode: DelayMode = DelayMode::Spin, accept Accept::Any, kernel "-";
+
+    /// Number of watchpoint slots (a power of two). A watchpoint lives in the
+    /// slot of its page, so more slots means fewer no_capacity misses.
+    num_watchpoints: u32 = 64, accept Accept::PowerOfTwo(1, 1024), kernel "CONFIG_KCSAN_NUM_WATCHPOINTS";
+
+    /// Report a race between the same two top frames at most once per this many
+    /// milliseconds (0: no rate limit).
+    report_once_in_ms: u64 = 3000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_REPORT_ONCE_IN_MS";
+
+    /// Drop a race whose watcher saw no value change, unless the other access is
+    /// in a function whose name contains rcu_, _rcu or _srcu. Races on more than
+    /// 8 bytes and assertions are always reported.
+    report_value_change_only: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_VALUE_CHANGE_ONLY";
+
+    /// Report races of unknown origin: the watched value changed but no
+    /// instrumented access was seen (for example, a write from uninstrumented
+    /// code). Assertion failures are always reported.
+    report_race_unknown_origin: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_RACE_UNKNOWN_ORIGIN";
+
+    /// Treat aligned plain writes of up to 8 bytes (not read-modify-writes) as
+    /// atomic: they never set up watchpoints, so plain write/write races are not
+    /// reported.
+    assume_plain_writes_atomic: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_ASSUME_PLAIN_WRITES_ATOMIC";
+
+    /// Ignore marked accesses (atomics, volatile) entirely: they neither set up
+    /// nor check watchpoints.
+    ignore_atomics: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_IGNORE_ATOMICS";
+
+    /// Enable the permissive rules: ignore plain reads that see a single bit
+    /// change (except boolean-like 0 <-> 1). Requires report_value_change_only.
+    permissive: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_PERMISSIVE";
+
+    /// The strictest rules (KCSAN_STRICT): forces report_value_change_only,
+    /// assume_plain_writes_atomic, ignore_atomics and permissive off and turns
+    /// interrupt_watcher on unless it is given.
+    strict: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_STRICT";
+
+    /// Leave signals deliverable while a watchpoint is set up, so races between a
+    /// thread and its own signal handlers are found. Off: signals are blocked
+    /// during the stall. Defaults to on with strict=1.
+    interrupt_watcher: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_INTERRUPT_WATCHER";
+
+    /// Write reports to <log_path>.<pid> instead of stderr (one file per process).
+    log_path: String = String::new(), accept Accept::Any, kernel "-";
+
+    /// Print the statistics counters when the process exits.
+    print_stats: bool = false, accept Accept::Any, kernel "-";
+
+    /// Print this table to stderr when the runtime starts.
+    help: bool = false, accept Accept::Any, kernel "-";
+}

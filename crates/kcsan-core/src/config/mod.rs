@@ -1,0 +1,326 @@
+//! Configuration: the option table, `KCSAN_OPTIONS` parsing, and the options in force.
+//!
+//! Precedence, as in the sanitizers: built-in defaults, then the program's weak
+//! `__kcsan_default_options()`, then the `KCSAN_OPTIONS` environment variable.
+//! After parsing, [`Flags::resolve`] applies the kernel's Kconfig dependencies
+//! (`strict`, `permissive`) and refuses contradictions loudly.
+//!
+//! The options in force live behind one atomic pointer ([`flags`]). The few that
+//! the fast path needs are mirrored into dedicated atomics ([`hot`]), so the fast
+//! path never dereferences the table.
+
+mod flags;
+mod value;
+
+use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
+
+pub use flags::{FlagInfo, Flags};
+pub use value::DelayMode;
+
+// ===== Errors =====
+
+/// What is wrong with an option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// No option has this name.
+    Unknown,
+    /// The value is not one the option accepts.
+    BadValue {
+        /// The value given.
+        value: String,
+        /// The values the option accepts.
+        accepts: String,
+    },
+    /// An item is not of the form `name=value`.
+    Syntax,
+    /// Two options contradict each other.
+    Conflict(String),
+}
+
+/// A bad option: which one, what is wrong, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigError {
+    /// The option (or the malformed item).
+    pub option: String,
+    /// What is wrong.
+    pub kind: ConfigErrorKind,
+    /// Where it was given (`KCSAN_OPTIONS`, `__kcsan_default_options()`), if known.
+    pub source: Option<&'static str>,
+}
+
+impl ConfigError {
+    pub(crate) fn unknown(name: &str) -> ConfigError {
+        ConfigError { option: name.to_owned(), kind: ConfigErrorKind::Unknown, source: None }
+    }
+    pub(crate) fn bad_value(name: &str, value: &str, accepts: String) -> ConfigError {
+        ConfigError {
+            option: name.to_owned(),
+            kind: ConfigErrorKind::BadValue { value: value.to_owned(), accepts },
+            source: None,
+        }
+    }
+    fn conflict(name: &str, why: String) -> ConfigError {
+        ConfigError { option: name.to_owned(), kind: ConfigErrorKind::Conflict(why), source: None }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ConfigErrorKind::Unknown => write!(f, "unknown option '{}'", self.option)?,
+            ConfigErrorKind::BadValue { value, accepts } => {
+                write!(f, "invalid value '{value}' for option '{}': expected {accepts}", self.option)?
+            }
+            ConfigErrorKind::Syntax => {
+                write!(f, "malformed item '{}': expected name=value", self.option)?
+            }
+            ConfigErrorKind::Conflict(why) => write!(f, "option '{}': {why}", self.option)?,
+        }
+        if let Some(src) = self.source {
+            write!(f, " (in {src})")?;
+        }
+        if self.kind == ConfigErrorKind::Unknown {
+            write!(f, "; run with KCSAN_OPTIONS=help=1 or `kcsan flags` for the list")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ===== Parsing =====
+
+impl Flags {
+    /// Applies `name=value` items separated by `:`, `,` or whitespace (the
+    /// sanitizers' convention). Values may be quoted with `'` or `"`.
+    ///
+    /// # Errors
+    /// The first bad item, tagged with `source`.
+    pub fn parse_options(&mut self, options: &str, source: &'static str) -> Result<(), ConfigError> {
+        for item in split_items(options) {
+            let (name, value) = item.split_once('=').ok_or_else(|| ConfigError {
+                option: item.to_owned(),
+                kind: ConfigErrorKind::Syntax,
+                source: Some(source),
+            })?;
+            let value = unquote(value);
+            self.set(name.trim(), value).map_err(|mut e| {
+                e.source = Some(source);
+                e
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Applies the kernel's Kconfig dependencies between options:
+    /// 1. `strict` forces the non-strict options off (an explicit `=1` for one of
+    ///    them is a contradiction) and turns `interrupt_watcher` on unless given;
+    /// 2. `permissive` depends on `report_value_change_only`.
+    ///
+    /// # Errors
+    /// A contradiction, naming both options.
+    pub fn resolve(&mut self) -> Result<(), ConfigError> {
+        if self.strict {
+            let non_strict: [(&str, &mut bool); 4] = [
+                ("report_value_change_only", &mut self.report_value_change_only),
+                ("assume_plain_writes_atomic", &mut self.assume_plain_writes_atomic),
+                ("ignore_atomics", &mut self.ignore_atomics),
+                ("permissive", &mut self.permissive),
+            ];
+            let explicit = self.explicit;
+            for (name, value) in non_strict {
+                let given = Flags { explicit, ..Flags::DEFAULT }.is_explicit(name);
+                if given && *value {
+                    return Err(ConfigError::conflict(name, "=1 contradicts strict=1 (strict forces it to 0)".into()));
+                }
+                *value = false;
+            }
+            if !self.is_explicit("interrupt_watcher") {
+                self.interrupt_watcher = true;
+            }
+        }
+        if self.permissive && !self.report_value_change_only {
+            return Err(ConfigError::conflict(
+                "permissive",
+                "=1 requires report_value_change_only=1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether any non-strict option is in force (the kernel logs this at start).
+    pub fn is_non_strict(&self) -> bool {
+        self.report_value_change_only || self.assume_plain_writes_atomic || self.permissive || self.ignore_atomics
+    }
+}
+
+fn split_items(s: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut start, mut quote) = (None, None::<char>);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                start.get_or_insert(i);
+            }
+            (None, ':' | ',' | ' ' | '\t' | '\n') => {
+                if let Some(st) = start.take() {
+                    items.push(&s[st..i]);
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(st) = start {
+        items.push(&s[st..]);
+    }
+    items
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['\'', '"'] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|v| v.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+// ===== The options in force =====
+
+pub(crate) static DEFAULT_FLAGS: Flags = Flags::DEFAULT;
+static CURRENT: AtomicPtr<Flags> = AtomicPtr::new(&DEFAULT_FLAGS as *const Flags as *mut Flags);
+
+/// The options in force. Before the runtime initialises, the built-in defaults.
+#[inline]
+pub fn flags() -> &'static Flags {
+    // SAFETY:
+    // - CURRENT only ever holds &DEFAULT_FLAGS or a pointer leaked by `install`,
+    //   both valid for 'static and never mutated after publication.
+    unsafe { &*CURRENT.load(core::sync::atomic::Ordering::Acquire) }
+}
+
+/// Makes `f` the options in force and updates the fast path's mirrors.
+///
+/// Tables are leaked on purpose: readers hold `&'static Flags` without a lock,
+/// and an install happens once at start (and on the rare run-time change).
+pub fn install(f: Flags) {
+    hot::SLOT_MASK.store(f.num_watchpoints as usize - 1, Relaxed);
+    hot::ASSUME_PLAIN_WRITES_ATOMIC.store(f.assume_plain_writes_atomic, Relaxed);
+    hot::IGNORE_ATOMICS.store(f.ignore_atomics, Relaxed);
+    CURRENT.store(Box::leak(Box::new(f)), core::sync::atomic::Ordering::Release);
+}
+
+/// Options the fast path reads, mirrored from [`flags`] as single atomics.
+pub mod hot {
+    use super::*;
+
+    /// `num_watchpoints - 1`: the slot mask.
+    pub static SLOT_MASK: AtomicUsize = AtomicUsize::new(DEFAULT_FLAGS.num_watchpoints as usize - 1);
+    /// `assume_plain_writes_atomic`.
+    pub static ASSUME_PLAIN_WRITES_ATOMIC: AtomicBool = AtomicBool::new(DEFAULT_FLAGS.assume_plain_writes_atomic);
+    /// `ignore_atomics`.
+    pub static IGNORE_ATOMICS: AtomicBool = AtomicBool::new(DEFAULT_FLAGS.ignore_atomics);
+}
+
+// ===== Help =====
+
+/// The option table as text, for `help=1` and `kcsan flags`.
+pub fn help_text() -> String {
+    let mut out = String::from("KCSAN_OPTIONS (name=value, separated by ':'):\n");
+    for f in Flags::describe() {
+        out += &format!("  {}={}  ({}; kernel: {})\n", f.name, f.default, f.accepts, f.kernel);
+        for line in f.doc.lines() {
+            out += &format!("      {}\n", line.trim());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_kernels() {
+        let f = Flags::DEFAULT;
+        assert_eq!(f.skip_watch, 4000);
+        assert_eq!((f.udelay_task, f.udelay_interrupt), (80, 20));
+        assert_eq!(f.num_watchpoints, 64);
+        assert_eq!(f.report_once_in_ms, 3000);
+        assert!(f.report_value_change_only && f.assume_plain_writes_atomic && f.report_race_unknown_origin);
+        assert!(!f.ignore_atomics && !f.permissive && !f.strict && !f.interrupt_watcher);
+    }
+
+    #[test]
+    fn parses_the_sanitizer_convention() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("skip_watch=100:udelay_task=200, log_path='/tmp/a b' delay_mode=yield", "test").unwrap();
+        assert_eq!(f.skip_watch, 100);
+        assert_eq!(f.udelay_task, 200);
+        assert_eq!(f.log_path, "/tmp/a b");
+        assert_eq!(f.delay_mode, DelayMode::Yield);
+    }
+
+    #[test]
+    fn errors_name_the_option_and_the_accepted_values() {
+        let mut f = Flags::DEFAULT;
+        let e = f.parse_options("skip_wach=1", "KCSAN_OPTIONS").unwrap_err();
+        assert_eq!(e.kind, ConfigErrorKind::Unknown);
+        assert!(e.to_string().contains("unknown option 'skip_wach'"), "{e}");
+        assert!(e.to_string().contains("KCSAN_OPTIONS"), "{e}");
+
+        let e = f.parse_options("num_watchpoints=100", "KCSAN_OPTIONS").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid value '100' for option 'num_watchpoints': expected a power of two in 1..=1024 (in KCSAN_OPTIONS)"
+        );
+        let e = f.parse_options("strict=maybe", "x").unwrap_err();
+        assert!(e.to_string().contains("expected 0 or 1"), "{e}");
+        let e = f.parse_options("udelay_task", "x").unwrap_err();
+        assert_eq!(e.kind, ConfigErrorKind::Syntax);
+    }
+
+    #[test]
+    fn strict_forces_the_non_strict_options_off() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("strict=1", "t").unwrap();
+        f.resolve().unwrap();
+        assert!(!f.report_value_change_only && !f.assume_plain_writes_atomic && !f.permissive && !f.ignore_atomics);
+        assert!(f.interrupt_watcher, "strict turns interrupt_watcher on by default");
+
+        let mut f = Flags::DEFAULT;
+        f.parse_options("strict=1:interrupt_watcher=0", "t").unwrap();
+        f.resolve().unwrap();
+        assert!(!f.interrupt_watcher, "an explicit interrupt_watcher wins");
+
+        let mut f = Flags::DEFAULT;
+        f.parse_options("strict=1:assume_plain_writes_atomic=1", "t").unwrap();
+        let e = f.resolve().unwrap_err();
+        assert!(e.to_string().contains("contradicts strict=1"), "{e}");
+    }
+
+    #[test]
+    fn permissive_requires_value_change_only() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("permissive=1:report_value_change_only=0", "t").unwrap();
+        assert!(f.resolve().is_err());
+    }
+
+    #[test]
+    fn every_flag_round_trips_through_get_and_set() {
+        let mut f = Flags::DEFAULT;
+        for info in Flags::describe() {
+            let v = f.get(info.name).unwrap();
+            assert_eq!(v, info.default);
+            f.set(info.name, &v).unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Option value types: how each type is parsed, shown and constrained.
+
+/// How a stalled watcher waits (`delay_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DelayMode {
+    /// Busy-wait on the monotonic clock, like the kernel's `udelay`.
+    Spin,
+    /// Call `sched_yield` while waiting.
+    Yield,
+}
+
+/// A type an option can have.
+pub(crate) trait FlagValue: Sized {
+    /// Parses a value as written in `KCSAN_OPTIONS`.
+    fn parse(s: &str) -> Option<Self>;
+    /// Shows a value the way `parse` accepts it.
+    fn show(&self) -> String;
+    /// The accepted values when there is no further constraint.
+    fn kind() -> &'static str;
+}
+
+impl FlagValue for bool {
+    fn parse(s: &str) -> Option<bool> {
+        match s {
+            "1" | "true" | "yes" | "on" => Some(true),
+            "0" | "false" | "no" | "off" => Some(false),
+            _ => None,
+        }
+    }
+    fn show(&self) -> String {
+        if *self { "1" } else { "0" }.to_owned()
+    }
+    fn kind() -> &'static str {
+        "0 or 1"
+    }
+}
+
+macro_rules! int_flag_value {
+    ($($t:ty),*) => {$(
+        impl FlagValue for $t {
+            fn parse(s: &str) -> Option<$t> {
+                let s = s.replace('_', "");
+                match s.strip_prefix("0x") {
+                    Some(hex) => <$t>::from_str_radix(hex, 16).ok(),
+                    None => s.parse().ok(),
+                }
+            }
+            fn show(&self) -> String {
+                self.to_string()
+            }
+            fn kind() -> &'static str {
+                "an integer"
+            }
+        }
+    )*};
+}
+int_flag_value!(u32, u64);
+
+impl FlagValue for String {
+    fn parse(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+    fn show(&self) -> String {
+        self.clone()
+    }
+    fn kind() -> &'static str {
+        "a path (empty: stderr)"
+    }
+}
+
+impl FlagValue for DelayMode {
+    fn parse(s: &str) -> Option<DelayMode> {
+        match s {
+            "spin" => Some(DelayMode::Spin),
+            "yield" => Some(DelayMode::Yield),
+            _ => None,
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            DelayMode::Spin => "spin",
+            DelayMode::Yield => "yield",
+        }
+        .to_owned()
+    }
+    fn kind() -> &'static str {
+        "spin or yield"
+    }
+}
+
+/// The values an option accepts beyond what its type can parse.
+#[derive(Debug)]
+pub(crate) enum Accept<T> {
+    /// Anything the type parses.
+    Any,
+    /// An integer in `lo..=hi`.
+    Range(u64, u64),
+    /// A power of two in `lo..=hi`.
+    PowerOfTwo(u64, u64),
+    #[allow(dead_code)]
+    #[doc(hidden)]
+    _Type(core::marker::PhantomData<T>),
+}
+
+/// Integer view of a value, for range checks.
+pub(crate) trait AsU64 {
+    fn as_u64(&self) -> Option<u64>;
+}
+impl AsU64 for u32 {
+    fn as_u64(&self) -> Option<u64> {
+        Some(u64::from(*self))
+    }
+}
+impl AsU64 for u64 {
+    fn as_u64(&self) -> Option<u64> {
+        Some(*self)
+    }
+}
+impl AsU64 for bool {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for String {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for DelayMode {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl<T: FlagValue + AsU64> Accept<T> {
+    pub(crate) fn allows(&self, v: &T) -> bool {
+        match (self, v.as_u64()) {
+            (Accept::Range(lo, hi), Some(n)) => (*lo..=*hi).contains(&n),
+            (Accept::PowerOfTwo(lo, hi), Some(n)) => n.is_power_of_two() && (*lo..=*hi).contains(&n),
+            _ => true,
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Accept::Range(lo, hi) => format!("an integer in {lo}..={hi}"),
+            Accept::PowerOfTwo(lo, hi) => format!("a power of two in {lo}..={hi}"),
+            _ => T::kind().to_owned(),
+        }
+    }
+}

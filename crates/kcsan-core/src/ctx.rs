@@ -1,0 +1,135 @@
+//! The per-thread context (`struct kcsan_ctx`).
+//!
+//! The kernel keeps one context per task and one per CPU for interrupts; in user
+//! space a thread is a task, and its state is a `thread_local!` with a `const`
+//! initialiser and no destructor, so every access is a plain `%fs`-relative load
+//! that never allocates, never registers a destructor and works before
+//! `__tsan_init`, in any thread, at any time.
+
+use core::cell::Cell;
+
+/// `gate` bit: `atomic_next` is non-zero.
+pub(crate) const GATE_ATOMIC_NEXT: u32 = 1 << 0;
+/// `gate` bit: inside a nestable atomic region.
+pub(crate) const GATE_NESTED_ATOMIC: u32 = 1 << 1;
+/// `gate` bit: inside a flat atomic region.
+pub(crate) const GATE_FLAT_ATOMIC: u32 = 1 << 2;
+
+/// One thread's KCSAN state.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    /// Eligible accesses left to skip before the next watchpoint. Starts at 0,
+    /// so a thread watches its first eligible access.
+    pub(crate) skip: Cell<i64>,
+    /// Non-zero while any of the rare per-thread states that make plain accesses
+    /// atomic is active (`GATE_*`). The fast path tests this one word and leaves
+    /// the details to [`crate::check`]'s gated path.
+    pub(crate) gate: Cell<u32>,
+    /// Nesting of `kcsan_disable_current()`: non-zero means this thread neither
+    /// sets up nor consumes watchpoints.
+    pub(crate) disable_count: Cell<i32>,
+    /// Treat the next N eligible accesses as atomic (`kcsan_atomic_next`).
+    pub(crate) atomic_next: Cell<i32>,
+    /// Depth of nestable atomic regions.
+    pub(crate) atomic_nest_count: Cell<i32>,
+    /// Inside a flat (non-nesting) atomic region.
+    pub(crate) in_flat_atomic: Cell<bool>,
+    /// If non-zero, only changes to these bits count, and found watchpoints are
+    /// ignored (`kcsan_set_access_mask`, `ASSERT_EXCLUSIVE_BITS`).
+    pub(crate) access_mask: Cell<usize>,
+    /// State of this thread's sampling PRNG; 0 means "not seeded yet".
+    pub(crate) prng: Cell<u32>,
+    /// Non-zero while the runtime's own slow path runs on this thread: hooks
+    /// reached from inside it (a signal handler, an instrumented allocator)
+    /// neither set up nor consume watchpoints, so the runtime never re-enters.
+    pub(crate) in_runtime: Cell<u32>,
+    /// Depth of signal handlers running on this thread (the kernel's interrupt
+    /// context).
+    pub(crate) signal_depth: Cell<u32>,
+    /// Cached `gettid()`; 0 until first needed, reset in a forked child.
+    pub(crate) tid: Cell<i32>,
+}
+
+impl Ctx {
+    const fn new() -> Ctx {
+        Ctx {
+            skip: Cell::new(0),
+            gate: Cell::new(0),
+            disable_count: Cell::new(0),
+            atomic_next: Cell::new(0),
+            atomic_nest_count: Cell::new(0),
+            in_flat_atomic: Cell::new(false),
+            access_mask: Cell::new(0),
+            prng: Cell::new(0),
+            in_runtime: Cell::new(0),
+            signal_depth: Cell::new(0),
+            tid: Cell::new(0),
+        }
+    }
+
+    /// Recomputes `gate` after one of the atomic-region fields changed.
+    pub(crate) fn update_gate(&self) {
+        let mut g = 0;
+        if self.atomic_next.get() > 0 {
+            g |= GATE_ATOMIC_NEXT;
+        }
+        if self.atomic_nest_count.get() > 0 {
+            g |= GATE_NESTED_ATOMIC;
+        }
+        if self.in_flat_atomic.get() {
+            g |= GATE_FLAT_ATOMIC;
+        }
+        self.gate.set(g);
+    }
+
+    /// Whether this thread may set up or consume watchpoints now.
+    #[inline]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.disable_count.get() == 0 && self.in_runtime.get() == 0 && crate::runtime::is_enabled()
+    }
+
+    /// Whether the thread is in a signal handler (the kernel's `!in_task()`).
+    #[inline]
+    pub(crate) fn in_interrupt(&self) -> bool {
+        self.signal_depth.get() > 0
+    }
+
+    /// This thread's kernel-style task id (`gettid`).
+    pub(crate) fn tid(&self) -> i32 {
+        let t = self.tid.get();
+        if t != 0 {
+            return t;
+        }
+        // SAFETY: gettid has no preconditions.
+        let t = unsafe { libc::gettid() };
+        self.tid.set(t);
+        t
+    }
+}
+
+thread_local! {
+    static CTX: Ctx = const { Ctx::new() };
+}
+
+/// Runs `f` with the current thread's context. Compiles to a direct TLS access.
+#[inline(always)]
+pub(crate) fn with<R>(f: impl FnOnce(&Ctx) -> R) -> R {
+    CTX.with(f)
+}
+
+/// Marks the calling thread as inside the runtime for the guard's lifetime.
+#[derive(Debug)]
+pub(crate) struct InRuntime<'a>(&'a Ctx);
+
+impl<'a> InRuntime<'a> {
+    pub(crate) fn enter(ctx: &'a Ctx) -> InRuntime<'a> {
+        ctx.in_runtime.set(ctx.in_runtime.get() + 1);
+        InRuntime(ctx)
+    }
+}
+
+impl Drop for InRuntime<'_> {
+    fn drop(&mut self) {
+        self.0.in_runtime.set(self.0.in_runtime.get() - 1);
+    }
+}

@@ -1,0 +1,51 @@
+//! The stall: how long a watcher waits with its watchpoint set up.
+//!
+//! The kernel busy-waits (`udelay`). A user-space thread may be preempted while it
+//! waits, which only widens the window. `delay_mode=yield` instead gives up the
+//! CPU while waiting, which lets the racing thread run when threads outnumber
+//! cores; BENCHMARKS.md has the measurements behind the default.
+
+use crate::access::AccessType;
+use crate::config::{DelayMode, Flags};
+use crate::ctx::Ctx;
+use crate::sample::prandom;
+
+/// Monotonic time in nanoseconds (vDSO `clock_gettime`, no syscall).
+pub fn now_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Monotonic time in milliseconds (the kernel's jiffies, for rate limiting).
+pub fn now_ms() -> u64 {
+    now_ns() / 1_000_000
+}
+
+/// The stall for one watchpoint, in microseconds: `udelay_task` (or
+/// `udelay_interrupt` in a signal handler), randomised down with
+/// `delay_randomize`. Compound accesses and assertions draw from the upper half,
+/// because their window is the one most worth keeping open.
+pub(crate) fn delay_us(ctx: &Ctx, f: &Flags, ty: AccessType) -> u64 {
+    let mut delay = u64::from(if ctx.in_interrupt() { f.udelay_interrupt } else { f.udelay_task });
+    if f.delay_randomize && delay > 0 {
+        let skew = u32::from(ty.has(AccessType::COMPOUND) || ty.is_assert());
+        delay -= prandom(ctx, delay >> skew);
+    }
+    delay
+}
+
+/// Stalls the calling thread for `us` microseconds.
+pub(crate) fn stall(us: u64, mode: DelayMode) {
+    let end = now_ns() + us * 1000;
+    while now_ns() < end {
+        match mode {
+            DelayMode::Spin => core::hint::spin_loop(),
+            // SAFETY: sched_yield has no preconditions.
+            DelayMode::Yield => unsafe {
+                libc::sched_yield();
+            },
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Reports: the handshake between the two threads of a race, filtering, rate
+//! limiting, and output in KCSAN's format.
+//!
+//! Who prints? Always the watcher ("this" thread). The racer only records its
+//! access and stack in the slot's handoff entry; the watcher waits for that
+//! entry, then builds one [`Report`] with both accesses and prints it whole.
+
+mod format;
+mod handoff;
+mod lock;
+mod ratelimit;
+pub(crate) mod sink;
+pub mod stack;
+
+use std::sync::OnceLock;
+
+use self::handoff::{AccessInfo, EMPTY_OTHER_INFO, Handoff, OtherInfo};
+use self::lock::SpinLock;
+use self::ratelimit::RateLimit;
+use self::stack::{RawStack, Stack};
+use crate::access::AccessType;
+use crate::config;
+use crate::ctx::{Ctx, InRuntime};
+use crate::encoding;
+use crate::stats::Counter;
+use crate::watchpoint::TABLE_LEN;
+
+pub use format::RULE;
+
+/// What the watcher learned about the value during its stall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueChange {
+    /// No change seen; reporting depends on `report_value_change_only`.
+    Maybe,
+    /// Never report (only masked-out bits may have changed).
+    False,
+    /// A change was seen, or is assumed (asserts, accesses over 8 bytes).
+    True,
+}
+
+/// Who made an access: a thread, or a thread inside a signal handler (the
+/// kernel's interrupt context).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// The thread id (`gettid`).
+    pub tid: i32,
+    /// Whether the access ran in a signal handler.
+    pub in_interrupt: bool,
+    /// The thread's name.
+    pub comm: String,
+}
+
+/// One side of a race.
+#[derive(Clone, Debug)]
+pub struct AccessReport {
+    /// The accessed address.
+    pub addr: usize,
+    /// The access size in bytes.
+    pub size: usize,
+    /// The access type.
+    pub ty: AccessType,
+    /// Who made it.
+    pub task: Task,
+    /// The CPU it ran on.
+    pub cpu: i32,
+    /// Its stack, runtime frames removed.
+    pub stack: Stack,
+}
+
+/// One finished report, before formatting.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// `data-race`, or `assert: race` when either access is an assertion.
+    pub bug_type: &'static str,
+    /// The racing thread's access; `None` for a race of unknown origin.
+    pub other: Option<AccessReport>,
+    /// The watcher's access.
+    pub this: AccessReport,
+    /// The watcher's two reads, if they differ in the bits that matter.
+    pub value_change: Option<(u64, u64)>,
+    /// The access mask in force (`ASSERT_EXCLUSIVE_BITS`), 0 if none.
+    pub access_mask: u64,
+}
+
+/// Everything the report lock guards.
+struct State {
+    handoff: Handoff,
+    ratelimit: RateLimit,
+}
+
+static STATE: SpinLock<State> =
+    SpinLock::new(State { handoff: [EMPTY_OTHER_INFO; TABLE_LEN], ratelimit: RateLimit::new() });
+
+/// The calling thread's access as the report shows it.
+fn access_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> AccessInfo {
+    let mut comm = [0u8; 16];
+    // SAFETY: PR_GET_NAME writes at most 16 bytes into `comm`.
+    unsafe { libc::prctl(libc::PR_GET_NAME, comm.as_mut_ptr()) };
+    AccessInfo {
+        addr,
+        size,
+        ty,
+        tid: ctx.tid(),
+        // SAFETY: sched_getcpu has no preconditions.
+        cpu: unsafe { libc::sched_getcpu() },
+        in_interrupt: ctx.in_interrupt(),
+        comm,
+    }
+}
+
+// ===== The racer's side =====
+
+/// The racer consumed the watchpoint in slot `idx`: record its access and stack
+/// for the watcher (`kcsan_report_set_info`).
+pub(crate) fn set_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType, idx: usize) {
+    let _in_runtime = InRuntime::enter(ctx);
+    let stack = stack::capture();
+    let ai = access_info(ctx, addr, size, ty);
+    let mut state = STATE.lock();
+    debug_assert_eq!(state.handoff[idx].ai.size, 0, "handoff entry {idx} in use");
+    state.handoff[idx] = OtherInfo { ai, stack };
+}
+
+// ===== The watcher's side =====
+
+/// The watcher's access, as the slow path knows it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Watched {
+    pub(crate) addr: usize,
+    pub(crate) size: usize,
+    pub(crate) ty: AccessType,
+    pub(crate) old: u64,
+    pub(crate) new: u64,
+    pub(crate) access_mask: usize,
+}
+
+/// The watcher found its watchpoint consumed: wait for the racer's entry, then
+/// report both (`kcsan_report_known_origin`).
+pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx: usize) {
+    let _in_runtime = InRuntime::enter(ctx);
+    let this_stack = stack::capture();
+    let this = access_info(ctx, w.addr, w.size, w.ty);
+    let mut state = STATE.lock();
+    while state.handoff[idx].ai.size == 0 {
+        drop(state);
+        core::hint::spin_loop();
+        state = STATE.lock();
+    }
+    let other = state.handoff[idx];
+    state.handoff[idx].ai.size = 0;
+    // Only 49 address bits are encoded: discard matches of distinct addresses.
+    if !encoding::matching_access(this.addr, this.size, other.ai.addr, other.ai.size) {
+        Counter::EncodingFalsePositives.inc();
+        return;
+    }
+    if value_change != ValueChange::False {
+        print_report(&mut state, value_change, this, &this_stack, Some(&other), w);
+    }
+}
+
+/// The value changed and nobody hit the watchpoint (`kcsan_report_unknown_origin`).
+pub(crate) fn unknown_origin(ctx: &Ctx, w: Watched) {
+    let _in_runtime = InRuntime::enter(ctx);
+    let this_stack = stack::capture();
+    let this = access_info(ctx, w.addr, w.size, w.ty);
+    let mut state = STATE.lock();
+    print_report(&mut state, ValueChange::True, this, &this_stack, None, w);
+}
+
+/// Whether a function name earns the read-copy-update exception to
+/// `report_value_change_only` (maintainers asked for it: RCU code races on
+/// purpose, and silent-store races there matter).
+fn is_rcu_name(name: &str) -> bool {
+    name.contains("rcu_") || name.contains("_rcu") || name.contains("_srcu")
+}
+
+/// Filters, rate-limits and prints one report.
+///
+/// Precondition: the report lock is held (`state`). Postcondition: it still is.
+fn print_report(
+    state: &mut State,
+    value_change: ValueChange,
+    this: AccessInfo,
+    this_raw: &RawStack,
+    other: Option<&OtherInfo>,
+    w: Watched,
+) {
+    let f = config::flags();
+    let this_stack = stack::sanitize(this_raw);
+    let other_stack = other.map(|o| stack::sanitize(&o.stack));
+    if let Some(os) = &other_stack {
+        if f.report_value_change_only && value_change == ValueChange::Maybe && !is_rcu_name(&os.top_function()) {
+            return;
+        }
+    }
+    let other_top = other_stack.as_ref().map_or(0, Stack::top_pc);
+    if state.ratelimit.should_suppress(crate::delay::now_ms(), f.report_once_in_ms, this_stack.top_pc(), other_top) {
+        return;
+    }
+    let side = |ai: &AccessInfo, stack: Stack| AccessReport {
+        addr: ai.addr,
+        size: ai.size,
+        ty: ai.ty,
+        task: Task {
+            tid: ai.tid,
+            in_interrupt: ai.in_interrupt,
+            comm: String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[])).into_owned(),
+        },
+        cpu: ai.cpu,
+        stack,
+    };
+    let is_assert = this.ty.is_assert() || other.is_some_and(|o| o.ai.ty.is_assert());
+    let mut diff = w.old ^ w.new;
+    if w.access_mask != 0 {
+        diff &= w.access_mask as u64;
+    }
+    let report = Report {
+        bug_type: if is_assert { "assert: race" } else { "data-race" },
+        other: other.zip(other_stack).map(|(o, s)| side(&o.ai, s)),
+        this: side(&this, this_stack),
+        value_change: (w.size <= 8 && diff != 0).then_some((w.old, w.new)),
+        access_mask: w.access_mask as u64,
+    };
+    sink::emit(format::render(&report, exe_path()).as_bytes());
+}
+
+/// The program's path, for the report footer.
+fn exe_path() -> &'static str {
+    static EXE: OnceLock<String> = OnceLock::new();
+    EXE.get_or_init(|| {
+        std::fs::read_link("/proc/self/exe").map_or_else(|_| "?".to_owned(), |p| p.display().to_string())
+    })
+}
+
+// ===== Process-wide =====
+
+/// Prints the statistics counters (`print_stats=1`, at exit).
+pub(crate) fn print_stats() {
+    let text = format!("kcsan: statistics for pid {}:\n{}", std::process::id(), crate::stats::render(crate::runtime::is_enabled()));
+    let _state = STATE.lock();
+    sink::emit(text.as_bytes());
+}
+
+/// In a forked child: the lock holder and the racers that owned entries are gone.
+pub(crate) fn after_fork_in_child() {
+    // SAFETY: only the forking thread exists in the child.
+    unsafe { STATE.force_unlock() };
+    let mut state = STATE.lock();
+    for e in state.handoff.iter_mut() {
+        e.ai.size = 0;
+    }
+}

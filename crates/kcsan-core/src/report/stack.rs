@@ -1,0 +1,216 @@
+//! Stacks: capture (unwinding with `_Unwind_Backtrace`), symbolization, and the
+//! skipping of the runtime's own frames.
+//!
+//! Capture stores raw return addresses in a fixed buffer, so the racing thread
+//! pays only for the unwind. Symbolization happens later, in the watcher's
+//! report path. Runtime frames are recognised by name, as in the kernel: the
+//! naming rule (`__tsan_*`, `kcsan_*`, `kcsan_core::`, `kcsan_rt::`) is what
+//! keeps them out of reports.
+
+use core::ffi::{c_int, c_void};
+
+/// Frames kept per stack (the kernel's `NUM_STACK_ENTRIES`).
+pub(crate) const NUM_STACK_ENTRIES: usize = 64;
+
+/// A captured stack: return addresses, innermost first.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawStack {
+    pub(crate) pcs: [usize; NUM_STACK_ENTRIES],
+    pub(crate) len: usize,
+}
+
+impl RawStack {
+    pub(crate) const EMPTY: RawStack = RawStack { pcs: [0; NUM_STACK_ENTRIES], len: 0 };
+
+    pub(crate) fn as_slice(&self) -> &[usize] {
+        &self.pcs[..self.len]
+    }
+}
+
+#[repr(C)]
+struct UnwindContext {
+    _opaque: [u8; 0],
+}
+
+/// `_URC_NO_REASON`: keep unwinding.
+const URC_NO_REASON: c_int = 0;
+/// `_URC_END_OF_STACK`: stop.
+const URC_END_OF_STACK: c_int = 5;
+
+unsafe extern "C" {
+    fn _Unwind_Backtrace(
+        trace: extern "C" fn(*mut UnwindContext, *mut c_void) -> c_int,
+        arg: *mut c_void,
+    ) -> c_int;
+    fn _Unwind_GetIP(ctx: *mut UnwindContext) -> usize;
+}
+
+extern "C" fn collect(uctx: *mut UnwindContext, arg: *mut c_void) -> c_int {
+    // SAFETY:
+    // - `arg` is the `&mut RawStack` passed to `_Unwind_Backtrace` by `capture`,
+    //   alive and exclusively borrowed for the whole unwind;
+    // - `uctx` is the unwinder's context for the current frame.
+    let (stack, ip) = unsafe { (&mut *arg.cast::<RawStack>(), _Unwind_GetIP(uctx)) };
+    if ip == 0 || stack.len == NUM_STACK_ENTRIES {
+        return URC_END_OF_STACK;
+    }
+    stack.pcs[stack.len] = ip;
+    stack.len += 1;
+    URC_NO_REASON
+}
+
+/// Captures the calling thread's stack.
+#[inline(never)]
+pub(crate) fn capture() -> RawStack {
+    let mut stack = RawStack::EMPTY;
+    // SAFETY: `collect` only writes through `arg`, which points at `stack`.
+    unsafe { _Unwind_Backtrace(collect, (&mut stack as *mut RawStack).cast()) };
+    stack
+}
+
+/// One printable frame of a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// The return address (or exact pc).
+    pub pc: usize,
+    /// Function name, demangled (`None`: unknown).
+    pub function: Option<String>,
+    /// The line as printed: `func+0xoff/0xsize file:line`.
+    pub text: String,
+    /// Whether this frame is inlined into the next one.
+    pub inlined: bool,
+    /// Source file, if known.
+    pub file: Option<String>,
+    /// Source line, if known.
+    pub line: Option<u32>,
+}
+
+#[cfg(feature = "symbolize")]
+mod symbolizer {
+    use std::sync::Mutex;
+
+    use super::Frame;
+
+    static SYMBOLIZER: Mutex<Option<kcsan_symbolize::Symbolizer>> = Mutex::new(None);
+
+    pub(super) fn symbolize(pc: usize) -> Vec<Frame> {
+        let mut guard = SYMBOLIZER.lock().unwrap_or_else(|e| e.into_inner());
+        let sym = guard.get_or_insert_with(kcsan_symbolize::Symbolizer::new);
+        sym.symbolize(pc, false)
+            .into_iter()
+            .map(|f| Frame {
+                pc,
+                text: f.display(),
+                function: f.function,
+                inlined: f.inlined,
+                file: f.file,
+                line: f.line,
+            })
+            .collect()
+    }
+}
+
+#[cfg(not(feature = "symbolize"))]
+mod symbolizer {
+    use super::Frame;
+
+    pub(super) fn symbolize(pc: usize) -> Vec<Frame> {
+        vec![Frame { pc, function: None, text: format!("0x{pc:x}"), inlined: false, file: None, line: None }]
+    }
+}
+
+/// The frames of one pc (inlined ones first, then the containing function).
+pub(crate) fn symbolize(pc: usize) -> Vec<Frame> {
+    symbolizer::symbolize(pc)
+}
+
+/// Whether a function belongs to the runtime. The kernel's rule (names that
+/// contain `tsan_`, or `kcsan_` not followed by `test`) plus our crates' paths
+/// and the unwinder.
+pub(crate) fn is_runtime_function(name: &str) -> bool {
+    if name.contains("tsan_") || name.starts_with("_Unwind_") || name.contains("_once_size") {
+        return true;
+    }
+    name.match_indices("kcsan_").any(|(i, _)| !name[i + "kcsan_".len()..].starts_with("test"))
+}
+
+/// Whether a function may sit between runtime frames without ending the
+/// runtime prefix (std helpers that the runtime calls but did not inline).
+fn is_runtime_helper(name: &str) -> bool {
+    name.starts_with("std::") || name.starts_with("core::") || name.starts_with("<")
+}
+
+/// A symbolized stack with the runtime's frames removed.
+#[derive(Clone, Debug, Default)]
+pub struct Stack {
+    /// Frames, innermost first; the first is the "top frame" of the report.
+    pub frames: Vec<Frame>,
+}
+
+impl Stack {
+    /// The address of the top (first non-runtime) frame: the rate-limit key.
+    pub fn top_pc(&self) -> usize {
+        self.frames.first().map_or(0, |f| f.pc)
+    }
+
+    /// The name of the top frame's function as the title shows it (`%ps`):
+    /// the function containing the pc, not an inlined callee.
+    pub fn top_function(&self) -> String {
+        let first_pc = self.top_pc();
+        self.frames
+            .iter()
+            .find(|f| f.pc == first_pc && !f.inlined)
+            .and_then(|f| f.function.clone())
+            .unwrap_or_else(|| format!("0x{first_pc:x}"))
+    }
+
+    /// The top frame as `%pS` (`func+0xoff/0xsize`), for sorting titles and for
+    /// the unknown-origin title.
+    pub fn top_symbol_offset(&self) -> String {
+        let first_pc = self.top_pc();
+        self.frames
+            .iter()
+            .find(|f| f.pc == first_pc && !f.inlined)
+            .map(|f| f.text.split(' ').next().unwrap_or("").to_owned())
+            .unwrap_or_else(|| format!("0x{first_pc:x}"))
+    }
+}
+
+/// Symbolizes `raw` and drops the leading runtime frames.
+pub(crate) fn sanitize(raw: &RawStack) -> Stack {
+    let per_pc: Vec<Vec<Frame>> = raw.as_slice().iter().map(|&pc| symbolize(pc)).collect();
+    let outer_name = |frames: &Vec<Frame>| frames.last().and_then(|f| f.function.clone()).unwrap_or_default();
+    // The runtime prefix: every frame up to the last runtime frame, as long as
+    // only runtime frames and std helpers come before it.
+    let mut skip = 0;
+    for (i, frames) in per_pc.iter().enumerate() {
+        let name = outer_name(frames);
+        if is_runtime_function(&name) {
+            skip = i + 1;
+        } else if !is_runtime_helper(&name) {
+            break;
+        }
+    }
+    Stack { frames: per_pc.into_iter().skip(skip).flatten().collect() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_frames_are_recognised_by_name() {
+        for n in ["__tsan_read8", "kcsan_core::check::setup_watchpoint", "kcsan_rt::tsan::__tsan_write4", "_Unwind_Backtrace", "kcsan_disable_current"] {
+            assert!(is_runtime_function(n), "{n}");
+        }
+        for n in ["main", "test_kernel_read", "kcsan_test_basic", "worker", "std::thread::spawn"] {
+            assert!(!is_runtime_function(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn capture_sees_this_function() {
+        let s = capture();
+        assert!(s.len > 2, "a test thread has a few frames");
+    }
+}

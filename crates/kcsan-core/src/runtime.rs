@@ -1,0 +1,115 @@
+//! Start-up, the global on/off switch, fork and exit.
+//!
+//! Hooks may run before `__tsan_init` (constructors of shared libraries, or of
+//! objects whose constructors run first), and `__tsan_init` runs once per
+//! instrumented translation unit. So initialisation is lazy and idempotent: the
+//! first of `__tsan_init` or the first slow-path entry does it, exactly once.
+//! Until then the fast path runs but finds nothing, and the slow path only
+//! resets the skip counter.
+
+use core::ffi::{CStr, c_char};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use crate::config::{self, ConfigError, Flags};
+
+const UNINIT: u8 = 0;
+const INITIALIZING: u8 = 1;
+const READY: u8 = 2;
+
+static STATE: AtomicU8 = AtomicU8::new(UNINIT);
+/// The kernel's `kcsan_enabled`: read only on slow paths.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+unsafe extern "C" {
+    /// From `weak.c`: the program's `__kcsan_default_options()`, or null.
+    fn kcsan_core_default_options() -> *const c_char;
+}
+
+/// Whether KCSAN is on (initialised, and not turned off).
+#[inline]
+pub fn is_enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// Turns KCSAN on or off for the whole process (debugfs `on` / `off`).
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
+/// Initialises the runtime if nobody has yet. Returns whether it is ready; a
+/// thread that races with an initialisation in progress gets `false` and just
+/// carries on unchecked.
+#[inline]
+pub fn ensure_init() -> bool {
+    if STATE.load(Ordering::Acquire) == READY {
+        return true;
+    }
+    init_slow()
+}
+
+#[cold]
+#[inline(never)]
+fn init_slow() -> bool {
+    if STATE.compare_exchange(UNINIT, INITIALIZING, Ordering::Acquire, Ordering::Acquire).is_err() {
+        return STATE.load(Ordering::Acquire) == READY;
+    }
+    let flags = match load_flags() {
+        Ok(f) => f,
+        Err(e) => {
+            crate::report::sink::write_stderr(format!("kcsan: error: {e}\n").as_bytes());
+            // SAFETY: _exit has no preconditions; the program has not started.
+            unsafe { libc::_exit(2) };
+        }
+    };
+    if flags.help {
+        crate::report::sink::write_stderr(config::help_text().as_bytes());
+    }
+    let enable = flags.early_enable;
+    let print_stats = flags.print_stats;
+    config::install(flags);
+    // SAFETY: the handlers are `extern "C"` functions that stay valid for the
+    // life of the process.
+    unsafe {
+        libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        if print_stats {
+            libc::atexit(print_stats_at_exit);
+        }
+    }
+    ENABLED.store(enable, Ordering::Relaxed);
+    STATE.store(READY, Ordering::Release);
+    true
+}
+
+/// Builds the options in force: defaults, then `__kcsan_default_options()`,
+/// then `KCSAN_OPTIONS`, then the Kconfig-style dependencies.
+fn load_flags() -> Result<Flags, ConfigError> {
+    let mut f = Flags::DEFAULT;
+    // SAFETY: the hook returns null or a NUL-terminated string with static
+    // lifetime (its documented contract).
+    let defaults = unsafe {
+        let p = kcsan_core_default_options();
+        (!p.is_null()).then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
+    };
+    if let Some(d) = defaults {
+        f.parse_options(&d, "__kcsan_default_options()")?;
+    }
+    if let Some(env) = std::env::var_os("KCSAN_OPTIONS") {
+        f.parse_options(&env.to_string_lossy(), "KCSAN_OPTIONS")?;
+    }
+    f.resolve()?;
+    Ok(f)
+}
+
+/// In a forked child only the forking thread exists. Everything another thread
+/// held in the parent is gone: its watchpoints, its handoff entries and,
+/// possibly, the report lock.
+extern "C" fn after_fork_in_child() {
+    crate::watchpoint::clear_all();
+    crate::stats::reset_used();
+    crate::report::after_fork_in_child();
+    crate::ctx::with(|ctx| ctx.tid.set(0));
+}
+
+extern "C" fn print_stats_at_exit() {
+    crate::report::print_stats();
+}

@@ -1,0 +1,122 @@
+//! The watchpoint table: a fixed array of encoded words, one slot per page
+//! (modulo the table size), plus two spare entries so lookups need no modulo.
+//!
+//! The protocol rests on one word per slot and a four-state life cycle,
+//! all with relaxed atomics:
+//!
+//! ```text
+//!   INVALID --insert (CAS)--> encoded --try_consume (CAS by a racer)--> CONSUMED
+//!      ^                         |                                         |
+//!      +---- remove (watcher) ---+------ consume (watcher's XCHG) ---------+
+//! ```
+//!
+//! Only the watcher that inserted a word removes it, and only after it has
+//! finished reporting, so the slot's handoff entry (`report::handoff`) belongs to
+//! one race at a time.
+
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use crate::config::hot::SLOT_MASK;
+use crate::encoding::{self, CONSUMED_WATCHPOINT, INVALID_WATCHPOINT, NUM_SLOTS};
+
+/// The largest `num_watchpoints` the table can hold.
+pub const MAX_WATCHPOINTS: usize = 1024;
+/// Entries in the table: the spare `NUM_SLOTS - 1` let a lookup scan
+/// `slot..slot + NUM_SLOTS` without wrapping.
+pub(crate) const TABLE_LEN: usize = MAX_WATCHPOINTS + NUM_SLOTS - 1;
+
+const _: () = assert!(MAX_WATCHPOINTS.is_power_of_two());
+const _: () = assert!(NUM_SLOTS <= MAX_WATCHPOINTS);
+const _: () = assert!(crate::config::DEFAULT_FLAGS.num_watchpoints as usize <= MAX_WATCHPOINTS);
+
+/// The table. Zero-initialised: every slot starts `INVALID`.
+static WATCHPOINTS: [AtomicUsize; TABLE_LEN] = [const { AtomicUsize::new(INVALID_WATCHPOINT) }; TABLE_LEN];
+
+/// A watchpoint seen by a lookup: its slot index and the word that was read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Found {
+    pub(crate) idx: usize,
+    pub(crate) encoded: usize,
+}
+
+/// The first slot of the lookup window for `addr`.
+#[inline(always)]
+pub(crate) fn window(addr: usize) -> usize {
+    // The extra mask is free and lets the compiler prove `slot + 2 < TABLE_LEN`,
+    // so the scans below have no bounds checks.
+    encoding::watchpoint_slot(addr, SLOT_MASK.load(Relaxed) & (MAX_WATCHPOINTS - 1))
+}
+
+/// Fast-path prefilter: whether any slot in the window holds anything at all.
+/// Three loads and two ORs, no branch per slot: almost every access stops here.
+#[inline(always)]
+pub(crate) fn window_is_empty(slot: usize) -> bool {
+    // The loop has a constant bound and unrolls.
+    let mut any = 0;
+    for i in 0..NUM_SLOTS {
+        any |= WATCHPOINTS[encoding::slot_idx_fast(slot, i)].load(Relaxed);
+    }
+    any == 0
+}
+
+/// Looks for a watchpoint in the window that conflicts with this access: it
+/// overlaps, and at least one of the two is a write (a read only matches write
+/// watchpoints).
+#[inline(never)]
+pub(crate) fn find(slot: usize, addr: usize, size: usize, is_write: bool) -> Option<Found> {
+    let addr_masked = addr & encoding::WATCHPOINT_ADDR_MASK;
+    for i in 0..NUM_SLOTS {
+        let idx = encoding::slot_idx_fast(slot, i);
+        let w = WATCHPOINTS[idx].load(Relaxed);
+        let Some(d) = encoding::decode_watchpoint(w) else { continue };
+        if !is_write && !d.is_write {
+            continue;
+        }
+        if encoding::matching_access(d.addr_masked, d.size, addr_masked, size) {
+            return Some(Found { idx, encoded: w });
+        }
+    }
+    None
+}
+
+/// Publishes a watchpoint for this access in the page's primary slot or one of
+/// its neighbours. `None` when all candidate slots are taken (`no_capacity`).
+pub(crate) fn insert(addr: usize, size: usize, is_write: bool) -> Option<usize> {
+    let slot = window(addr);
+    let encoded = encoding::encode_watchpoint(addr, size, is_write);
+    (0..NUM_SLOTS).map(|i| encoding::slot_idx(slot, i)).find(|&idx| {
+        WATCHPOINTS[idx]
+            .compare_exchange(INVALID_WATCHPOINT, encoded, Relaxed, Relaxed)
+            .is_ok()
+    })
+}
+
+/// A racer claims a watchpoint it saw: succeeds only if the slot still holds
+/// exactly the word it read. This fails if:
+/// 1. another racer consumed the watchpoint first;
+/// 2. the watcher already removed it (its stall ended);
+/// 3. the watcher removed it and another watchpoint reused the slot.
+pub(crate) fn try_consume(found: Found) -> bool {
+    WATCHPOINTS[found.idx]
+        .compare_exchange(found.encoded, CONSUMED_WATCHPOINT, Relaxed, Relaxed)
+        .is_ok()
+}
+
+/// The watcher ends its watch: returns `true` if nobody consumed the watchpoint.
+/// The slot is left `CONSUMED` either way, so no racer can claim it any more.
+pub(crate) fn consume(idx: usize) -> bool {
+    WATCHPOINTS[idx].swap(CONSUMED_WATCHPOINT, Relaxed) != CONSUMED_WATCHPOINT
+}
+
+/// Frees a slot. Only the watcher that inserted it calls this, after reporting.
+pub(crate) fn remove(idx: usize) {
+    WATCHPOINTS[idx].store(INVALID_WATCHPOINT, Relaxed);
+}
+
+/// Frees every slot: in a forked child, the parent's other threads (and their
+/// watches) do not exist.
+pub(crate) fn clear_all() {
+    for w in &WATCHPOINTS {
+        w.store(INVALID_WATCHPOINT, Relaxed);
+    }
+}
