@@ -1,0 +1,25 @@
+//! The kcsan runtime library: every `__tsan_*` entry point that gcc 12, clang
+//! and rustc may emit, implemented with KCSAN's algorithm, plus the `kcsan_*` C
+//! API behind `include/kcsan.h`.
+//!
+//! Link it instead of libtsan (`kcsan cc` does). This layer is deliberately
+//! boring: each entry point is a one-line forward into [`kcsan_core`].
+
+mod annotate;
+mod tsan;
+mod tsan_atomic;
+
+use kcsan_core::AccessType;
+
+/// Checks a marked access unless `ignore_atomics` is set, in which case marked
+/// accesses make no further runtime call (as in the kernel).
+///
+/// # Safety
+/// As [`kcsan_core::check_access`].
+#[inline(always)]
+pub(crate) unsafe fn check_marked(ptr: *const u8, size: usize, ty: AccessType) {
+    if !kcsan_core::ignore_atomics() {
+        // SAFETY: forwarded from the caller.
+        unsafe { kcsan_core::check_access(ptr, size, ty.with(AccessType::ATOMIC)) };
+    }
+}

@@ -1,0 +1,204 @@
+//! The module map: which ELF objects (the executable and its shared libraries)
+//! are loaded, where, and which one contains a given address, from
+//! `dl_iterate_phdr(3)`.
+
+use std::ffi::{CStr, c_int, c_void};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One loaded ELF object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Module {
+    /// Path reported in frames: the object's path as the loader knows it (for
+    /// the executable, the target of `/proc/self/exe`).
+    pub(crate) path: Arc<str>,
+    /// Path to open to read the object (`/proc/self/exe` for the executable,
+    /// which keeps working even if the file was replaced on disk).
+    pub(crate) open_path: PathBuf,
+    /// Load bias (`dlpi_addr`): runtime address minus ELF virtual address.
+    pub(crate) bias: usize,
+    /// Runtime address ranges of the object's `PT_LOAD` segments.
+    pub(crate) ranges: Vec<Range<usize>>,
+}
+
+impl Module {
+    /// Whether runtime address `pc` lies in one of the object's segments.
+    pub(crate) fn contains(&self, pc: usize) -> bool {
+        self.ranges.iter().any(|r| r.contains(&pc))
+    }
+
+    /// Identity of a loaded object: the same file at the same place.
+    pub(crate) fn key(&self) -> (Arc<str>, usize) {
+        (self.path.clone(), self.bias)
+    }
+}
+
+/// Cached list of loaded objects, re-scanned on a miss.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleMap {
+    modules: Vec<Module>,
+}
+
+impl ModuleMap {
+    /// Index of the module containing `pc` in the current list, if any.
+    fn position(&self, pc: usize) -> Option<usize> {
+        self.modules.iter().position(|m| m.contains(pc))
+    }
+
+    /// The module containing `pc`, re-scanning the loaded objects once if the
+    /// cached list has none (a library may have been dlopen'ed since).
+    /// The flag is true if the re-scan found a previously known object gone
+    /// (dlclose'd), in which case results cached by address may be stale.
+    pub(crate) fn find(&mut self, pc: usize) -> (Option<&Module>, bool) {
+        if let Some(i) = self.position(pc) {
+            return (Some(&self.modules[i]), false);
+        }
+        let fresh = scan();
+        let removed = self.modules.iter().any(|old| !fresh.contains(old));
+        self.modules = fresh;
+        (self.position(pc).map(|i| &self.modules[i]), removed)
+    }
+
+    /// Whether an object with this identity is in the current list.
+    pub(crate) fn has(&self, key: &(Arc<str>, usize)) -> bool {
+        self.modules.iter().any(|m| m.path == key.0 && m.bias == key.1)
+    }
+
+    /// Number of objects in the current list.
+    pub(crate) fn len(&self) -> usize {
+        self.modules.len()
+    }
+}
+
+/// State threaded through the `dl_iterate_phdr` callback.
+struct ScanState {
+    modules: Vec<Module>,
+    /// Index of the object being visited (the first one is the executable).
+    index: usize,
+}
+
+/// Lists the currently loaded objects, skipping those that are not files
+/// (the vDSO).
+pub(crate) fn scan() -> Vec<Module> {
+    let mut state = ScanState {
+        modules: Vec::new(),
+        index: 0,
+    };
+    // SAFETY:
+    // - `callback` matches the signature dl_iterate_phdr expects and only
+    //   reads the `dl_phdr_info` it is handed, during the call;
+    // - `data` points to `state`, which outlives the call and is accessed only
+    //   by the callback (dl_iterate_phdr calls it synchronously on this thread).
+    unsafe {
+        libc::dl_iterate_phdr(
+            Some(callback),
+            (&raw mut state).cast::<c_void>(),
+        );
+    }
+    state.modules
+}
+
+/// `dl_iterate_phdr` callback: records one object into the `ScanState` behind `data`.
+///
+/// # Safety
+/// `info` must point to a valid `dl_phdr_info` (with `dlpi_phnum` program
+/// headers at `dlpi_phdr`) and `data` to a live `ScanState` not otherwise
+/// borrowed, as `scan` guarantees.
+unsafe extern "C" fn callback(
+    info: *mut libc::dl_phdr_info,
+    _size: usize,
+    data: *mut c_void,
+) -> c_int {
+    // SAFETY:
+    // - `scan` passes a pointer to its own `ScanState`, live and unaliased
+    //   for the whole dl_iterate_phdr call.
+    let state = unsafe { &mut *data.cast::<ScanState>() };
+    // SAFETY:
+    // - the dynamic loader passes a valid `dl_phdr_info` for the duration of
+    //   the callback, and we only read it.
+    let info = unsafe { &*info };
+    let index = state.index;
+    state.index += 1;
+
+    let name = if info.dlpi_name.is_null() {
+        &[][..]
+    } else {
+        // SAFETY:
+        // - a non-null `dlpi_name` is a NUL-terminated string owned by the
+        //   loader, valid during the callback; we copy it before returning.
+        unsafe { CStr::from_ptr(info.dlpi_name) }.to_bytes()
+    };
+    let (path, open_path): (Arc<str>, PathBuf) = if name.is_empty() {
+        // The executable has an empty name; any other nameless object is not
+        // something we can open.
+        if index != 0 {
+            return 0;
+        }
+        let exe = Path::new("/proc/self/exe");
+        let real = std::fs::read_link(exe).unwrap_or_else(|_| exe.to_path_buf());
+        (real.to_string_lossy().into(), exe.to_path_buf())
+    } else {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let p = PathBuf::from(&name);
+        // The vDSO ("linux-vdso.so.1") has a name that is not a file.
+        if !p.is_file() {
+            return 0;
+        }
+        (name.into(), p)
+    };
+
+    let bias = info.dlpi_addr as usize;
+    let phdrs = if info.dlpi_phdr.is_null() || info.dlpi_phnum == 0 {
+        &[][..]
+    } else {
+        // SAFETY:
+        // - the loader guarantees `dlpi_phdr` points to `dlpi_phnum` program
+        //   headers of this object, mapped for as long as the object is loaded
+        //   (at least for the duration of the callback);
+        // - we only read them, before returning.
+        unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
+    };
+    let ranges: Vec<Range<usize>> = phdrs
+        .iter()
+        .filter(|ph| ph.p_type == libc::PT_LOAD && ph.p_memsz != 0)
+        .map(|ph| {
+            let start = bias.wrapping_add(ph.p_vaddr as usize);
+            start..start.saturating_add(ph.p_memsz as usize)
+        })
+        .collect();
+    if !ranges.is_empty() {
+        state.modules.push(Module {
+            path,
+            open_path,
+            bias,
+            ranges,
+        });
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_exe_and_libc() {
+        let mods = scan();
+        assert!(!mods.is_empty());
+        assert_eq!(mods[0].open_path, Path::new("/proc/self/exe"));
+        let here = scan_finds_exe_and_libc as usize;
+        assert!(mods[0].contains(here), "{mods:#?}");
+        assert!(mods.iter().any(|m| m.path.contains("libc")), "{mods:#?}");
+        assert!(!mods.iter().any(|m| m.path.contains("vdso")), "{mods:#?}");
+    }
+
+    #[test]
+    fn find_misses_garbage() {
+        let mut map = ModuleMap::default();
+        assert!(map.find(0).0.is_none());
+        assert!(map.find(1).0.is_none());
+        assert!(map.find(usize::MAX).0.is_none());
+        assert!(map.len() > 0);
+    }
+}
