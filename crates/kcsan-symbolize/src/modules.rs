@@ -187,7 +187,7 @@ mod tests {
         let mods = scan();
         assert!(!mods.is_empty());
         assert_eq!(mods[0].open_path, Path::new("/proc/self/exe"));
-        let here = scan_finds_exe_and_libc as usize;
+        let here = scan_finds_exe_and_libc as *const () as usize;
         assert!(mods[0].contains(here), "{mods:#?}");
         assert!(mods.iter().any(|m| m.path.contains("libc")), "{mods:#?}");
         assert!(!mods.iter().any(|m| m.path.contains("vdso")), "{mods:#?}");
