@@ -115,13 +115,22 @@ mod tests {
             (T::SCOPED, "read (reordered)"),
             (T::SCOPED.with(T::ATOMIC), "read (marked, reordered)"),
             (T::SCOPED.with(T::WRITE), "write (reordered)"),
-            (T::SCOPED.with(T::WRITE).with(T::ATOMIC), "write (marked, reordered)"),
+            (
+                T::SCOPED.with(T::WRITE).with(T::ATOMIC),
+                "write (marked, reordered)",
+            ),
             (T::SCOPED.with(T::READ_WRITE), "read-write (reordered)"),
-            (T::SCOPED.with(T::READ_WRITE).with(T::ATOMIC), "read-write (marked, reordered)"),
+            (
+                T::SCOPED.with(T::READ_WRITE).with(T::ATOMIC),
+                "read-write (marked, reordered)",
+            ),
             (T::ASSERT, "assert no writes"),
             (T::ASSERT.with(T::WRITE), "assert no accesses"),
             (T::ASSERT.with(T::SCOPED), "assert no writes (reordered)"),
-            (T::ASSERT.with(T::WRITE).with(T::SCOPED), "assert no accesses (reordered)"),
+            (
+                T::ASSERT.with(T::WRITE).with(T::SCOPED),
+                "assert no accesses (reordered)",
+            ),
         ];
         for (ty, want) in cases {
             assert_eq!(ty.describe(), want, "wording of {:#x}", ty.0);

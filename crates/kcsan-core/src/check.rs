@@ -178,7 +178,14 @@ impl SignalsBlocked {
             let mut set: libc::sigset_t = core::mem::zeroed();
             let mut old: libc::sigset_t = core::mem::zeroed();
             libc::sigfillset(&mut set);
-            for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP, libc::SIGABRT] {
+            for sig in [
+                libc::SIGSEGV,
+                libc::SIGBUS,
+                libc::SIGILL,
+                libc::SIGFPE,
+                libc::SIGTRAP,
+                libc::SIGABRT,
+            ] {
                 libc::sigdelset(&mut set, sig);
             }
             libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
@@ -241,12 +248,20 @@ unsafe fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) 
     if access_mask != 0 {
         diff &= access_mask as u64;
     }
-    let mut value_change = if diff != 0 && !permissive::ignore_data_race(f.permissive, size, ty, old, new, diff) {
-        ValueChange::True
-    } else {
-        ValueChange::Maybe
+    let mut value_change =
+        if diff != 0 && !permissive::ignore_data_race(f.permissive, size, ty, old, new, diff) {
+            ValueChange::True
+        } else {
+            ValueChange::Maybe
+        };
+    let watched = Watched {
+        addr,
+        size,
+        ty,
+        old,
+        new,
+        access_mask,
     };
-    let watched = Watched { addr, size, ty, old, new, access_mask };
 
     if !watchpoint::consume(idx) {
         // Someone hit the watchpoint.

@@ -12,7 +12,10 @@ use crate::sample::prandom;
 
 /// Monotonic time in nanoseconds (vDSO `clock_gettime`, no syscall).
 pub fn now_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -28,7 +31,11 @@ pub fn now_ms() -> u64 {
 /// `delay_randomize`. Compound accesses and assertions draw from the upper half,
 /// because their window is the one most worth keeping open.
 pub(crate) fn delay_us(ctx: &Ctx, f: &Flags, ty: AccessType) -> u64 {
-    let mut delay = u64::from(if ctx.in_interrupt() { f.udelay_interrupt } else { f.udelay_task });
+    let mut delay = u64::from(if ctx.in_interrupt() {
+        f.udelay_interrupt
+    } else {
+        f.udelay_task
+    });
     if f.delay_randomize && delay > 0 {
         let skew = u32::from(ty.has(AccessType::COMPOUND) || ty.is_assert());
         delay -= prandom(ctx, delay >> skew);

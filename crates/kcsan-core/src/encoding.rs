@@ -37,7 +37,8 @@ pub const WATCHPOINT_ADDR_MASK: usize = (1 << WATCHPOINT_ADDR_BITS) - 1;
 
 // The three fields tile the word exactly: no overlap, no wasted bit.
 const _: () = assert!(WATCHPOINT_SIZE_BITS == 14);
-const _: () = assert!(WATCHPOINT_WRITE_MASK ^ WATCHPOINT_SIZE_MASK ^ WATCHPOINT_ADDR_MASK == usize::MAX);
+const _: () =
+    assert!(WATCHPOINT_WRITE_MASK ^ WATCHPOINT_SIZE_MASK ^ WATCHPOINT_ADDR_MASK == usize::MAX);
 const _: () = assert!(WATCHPOINT_WRITE_MASK & WATCHPOINT_SIZE_MASK == 0);
 const _: () = assert!(WATCHPOINT_SIZE_MASK & WATCHPOINT_ADDR_MASK == 0);
 // A real encoding has size >= 1, so it is never one of the two special values.
@@ -132,15 +133,26 @@ mod tests {
             let size = 1 + next(MAX_ENCODABLE_SIZE as u32) as usize;
             let is_write = next(2) == 1;
             let addr = ((next(u32::MAX) as usize) << 12 | next(4096) as usize).max(SLOT_RANGE);
-            assert!(check_encodable(addr, size), "{addr:#x}/{size} should be encodable");
+            assert!(
+                check_encodable(addr, size),
+                "{addr:#x}/{size} should be encodable"
+            );
             let w = encode_watchpoint(addr, size, is_write);
             let d = decode_watchpoint(w).expect("a real encoding decodes");
             assert_eq!(d.addr_masked, addr & WATCHPOINT_ADDR_MASK);
             assert_eq!(d.size, size);
             assert_eq!(d.is_write, is_write);
         }
-        assert_eq!(decode_watchpoint(INVALID_WATCHPOINT), None, "INVALID must not decode");
-        assert_eq!(decode_watchpoint(CONSUMED_WATCHPOINT), None, "CONSUMED must not decode");
+        assert_eq!(
+            decode_watchpoint(INVALID_WATCHPOINT),
+            None,
+            "INVALID must not decode"
+        );
+        assert_eq!(
+            decode_watchpoint(CONSUMED_WATCHPOINT),
+            None,
+            "CONSUMED must not decode"
+        );
     }
 
     /// The boot self-test's `test_matching_access`.
@@ -159,7 +171,10 @@ mod tests {
     fn unencodable_accesses() {
         assert!(!check_encodable(0, 8), "null page");
         assert!(!check_encodable(SLOT_RANGE - 1, 1), "null page");
-        assert!(!check_encodable(0x10000, MAX_ENCODABLE_SIZE + 1), "too large");
+        assert!(
+            !check_encodable(0x10000, MAX_ENCODABLE_SIZE + 1),
+            "too large"
+        );
         assert!(check_encodable(0x10000, MAX_ENCODABLE_SIZE));
     }
 
@@ -172,7 +187,10 @@ mod tests {
             for neighbour in [page - 1, page, page + 1] {
                 let s = watchpoint_slot(neighbour * SLOT_RANGE, mask);
                 let window: Vec<_> = (0..NUM_SLOTS).map(|i| slot_idx_fast(s, i)).collect();
-                assert!(window.contains(&primary), "page {page} primary {primary} not seen from {neighbour}");
+                assert!(
+                    window.contains(&primary),
+                    "page {page} primary {primary} not seen from {neighbour}"
+                );
             }
         }
     }

@@ -20,7 +20,14 @@ pub(crate) fn ignore_address(_addr: usize) -> bool {
 /// "Ignored" means the watcher treats the value as unchanged: there is no
 /// unknown-origin report, and a known-origin report is dropped by
 /// `report_value_change_only` (which `permissive` requires).
-pub(crate) fn ignore_data_race(permissive: bool, size: usize, ty: AccessType, old: u64, new: u64, diff: u64) -> bool {
+pub(crate) fn ignore_data_race(
+    permissive: bool,
+    size: usize,
+    ty: AccessType,
+    old: u64,
+    new: u64,
+    diff: u64,
+) -> bool {
     if !permissive || ty != AccessType::READ || size > 8 {
         return false;
     }
@@ -37,10 +44,29 @@ mod tests {
 
     #[test]
     fn single_bit_changes_on_plain_reads_are_ignored() {
-        assert!(ignore_data_race(true, 8, AccessType::READ, 0x10000, 0, 0x10000));
-        assert!(!ignore_data_race(true, 8, AccessType::READ, 0, 1, 1), "boolean-like");
-        assert!(!ignore_data_race(true, 8, AccessType::READ, 3, 0, 3), "two bits");
-        assert!(!ignore_data_race(true, 8, AccessType::WRITE, 0x10, 0, 0x10), "writes");
-        assert!(!ignore_data_race(false, 8, AccessType::READ, 0x10000, 0, 0x10000), "off");
+        assert!(ignore_data_race(
+            true,
+            8,
+            AccessType::READ,
+            0x10000,
+            0,
+            0x10000
+        ));
+        assert!(
+            !ignore_data_race(true, 8, AccessType::READ, 0, 1, 1),
+            "boolean-like"
+        );
+        assert!(
+            !ignore_data_race(true, 8, AccessType::READ, 3, 0, 3),
+            "two bits"
+        );
+        assert!(
+            !ignore_data_race(true, 8, AccessType::WRITE, 0x10, 0, 0x10),
+            "writes"
+        );
+        assert!(
+            !ignore_data_race(false, 8, AccessType::READ, 0x10000, 0, 0x10000),
+            "off"
+        );
     }
 }

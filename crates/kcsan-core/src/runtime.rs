@@ -50,7 +50,10 @@ pub fn ensure_init() -> bool {
 #[cold]
 #[inline(never)]
 fn init_slow() -> bool {
-    if STATE.compare_exchange(UNINIT, INITIALIZING, Ordering::Acquire, Ordering::Acquire).is_err() {
+    if STATE
+        .compare_exchange(UNINIT, INITIALIZING, Ordering::Acquire, Ordering::Acquire)
+        .is_err()
+    {
         return STATE.load(Ordering::Acquire) == READY;
     }
     let flags = match load_flags() {

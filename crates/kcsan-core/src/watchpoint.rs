@@ -30,7 +30,8 @@ const _: () = assert!(NUM_SLOTS <= MAX_WATCHPOINTS);
 const _: () = assert!(crate::config::DEFAULT_FLAGS.num_watchpoints as usize <= MAX_WATCHPOINTS);
 
 /// The table. Zero-initialised: every slot starts `INVALID`.
-static WATCHPOINTS: [AtomicUsize; TABLE_LEN] = [const { AtomicUsize::new(INVALID_WATCHPOINT) }; TABLE_LEN];
+static WATCHPOINTS: [AtomicUsize; TABLE_LEN] =
+    [const { AtomicUsize::new(INVALID_WATCHPOINT) }; TABLE_LEN];
 
 /// A watchpoint seen by a lookup: its slot index and the word that was read.
 #[derive(Clone, Copy, Debug)]
@@ -68,7 +69,9 @@ pub(crate) fn find(slot: usize, addr: usize, size: usize, is_write: bool) -> Opt
     for i in 0..NUM_SLOTS {
         let idx = encoding::slot_idx_fast(slot, i);
         let w = WATCHPOINTS[idx].load(Relaxed);
-        let Some(d) = encoding::decode_watchpoint(w) else { continue };
+        let Some(d) = encoding::decode_watchpoint(w) else {
+            continue;
+        };
         if !is_write && !d.is_write {
             continue;
         }
@@ -84,11 +87,13 @@ pub(crate) fn find(slot: usize, addr: usize, size: usize, is_write: bool) -> Opt
 pub(crate) fn insert(addr: usize, size: usize, is_write: bool) -> Option<usize> {
     let slot = window(addr);
     let encoded = encoding::encode_watchpoint(addr, size, is_write);
-    (0..NUM_SLOTS).map(|i| encoding::slot_idx(slot, i)).find(|&idx| {
-        WATCHPOINTS[idx]
-            .compare_exchange(INVALID_WATCHPOINT, encoded, Relaxed, Relaxed)
-            .is_ok()
-    })
+    (0..NUM_SLOTS)
+        .map(|i| encoding::slot_idx(slot, i))
+        .find(|&idx| {
+            WATCHPOINTS[idx]
+                .compare_exchange(INVALID_WATCHPOINT, encoded, Relaxed, Relaxed)
+                .is_ok()
+        })
 }
 
 /// A racer claims a watchpoint it saw: succeeds only if the slot still holds

@@ -5,9 +5,9 @@
 //! Link it instead of libtsan (`kcsan cc` does). This layer is deliberately
 //! boring: each entry point is a one-line forward into [`kcsan_core`].
 
-mod annotate;
-mod tsan;
-mod tsan_atomic;
+pub mod annotate;
+pub mod tsan;
+pub mod tsan_atomic;
 
 use kcsan_core::AccessType;
 

@@ -117,7 +117,14 @@ plain_access! {
 #[inline(always)]
 fn volatile_type(addr: *mut c_void, size: usize, write: AccessType) -> (bool, AccessType) {
     let is_atomic = size <= 8 && (addr as usize) % size == 0;
-    (is_atomic, if is_atomic { write.with(AccessType::ATOMIC) } else { write })
+    (
+        is_atomic,
+        if is_atomic {
+            write.with(AccessType::ATOMIC)
+        } else {
+            write
+        },
+    )
 }
 
 /// Checks a volatile access (`tsan-distinguish-volatile=1`).

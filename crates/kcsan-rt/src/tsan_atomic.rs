@@ -19,8 +19,12 @@
 //! seeing the flag).
 //!
 //! The 8- to 64-bit operations go through `core::sync::atomic::AtomicUN::from_ptr`;
-//! the 128-bit ones through the `cmpxchg16b` instruction, as libatomic's
+//! the 128-bit ones through the `lock cmpxchg16b` instruction, as libatomic's
 //! lock-free implementation does, so they interoperate with uninstrumented code.
+//!
+//! Not yet here: the kernel's weak-memory hook, which runs before each
+//! operation with a release, acq_rel or seq_cst order (kernel-kcsan.md §1.4,
+//! step 1), arrives with weak-memory support (§6).
 
 use core::ffi::c_int;
 use core::sync::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
@@ -100,7 +104,7 @@ trait AtomicInt: Copy + Eq {
     /// Atomic store.
     unsafe fn store(a: *mut Self, v: Self, o: Ordering);
     /// Atomic exchange; returns the old value.
-    unsafe fn swap(a: *mut Self, v: Self, o: Ordering) -> Self;
+    unsafe fn exchange(a: *mut Self, v: Self, o: Ordering) -> Self;
     /// Wrapping add; returns the old value.
     unsafe fn fetch_add(a: *mut Self, v: Self, o: Ordering) -> Self;
     /// Wrapping subtract; returns the old value.
@@ -115,14 +119,610 @@ trait AtomicInt: Copy + Eq {
     unsafe fn fetch_nand(a: *mut Self, v: Self, o: Ordering) -> Self;
     /// Strong compare-exchange: `Ok(old)` if `*a == c` and `v` was stored,
     /// else `Err(current)`.
-    unsafe fn compare_exchange(a: *mut Self, c: Self, v: Self, s: Ordering, f: Ordering) -> Result<Self, Self>;
+    unsafe fn compare_exchange(
+        a: *mut Self,
+        c: Self,
+        v: Self,
+        s: Ordering,
+        f: Ordering,
+    ) -> Result<Self, Self>;
     /// As [`AtomicInt::compare_exchange`], but may fail spuriously.
-    unsafe fn compare_exchange_weak(a: *mut Self, c: Self, v: Self, s: Ordering, f: Ordering) -> Result<Self, Self>;
+    unsafe fn compare_exchange_weak(
+        a: *mut Self,
+        c: Self,
+        v: Self,
+        s: Ordering,
+        f: Ordering,
+    ) -> Result<Self, Self>;
 }
 
 /// Implements [`AtomicInt`] for `$t` by viewing the pointer as a `$atomic`.
 macro_rules! impl_atomic_int {
     ($t:ty, $atomic:ident) => {
-        impl $atomic_int_for_docs {}
+        impl_atomic_int!(@impl $t, $atomic, {
+            // `AtomicInt` method => `$atomic` method
+            exchange => swap,
+            fetch_add => fetch_add,
+            fetch_sub => fetch_sub,
+            fetch_and => fetch_and,
+            fetch_or => fetch_or,
+            fetch_xor => fetch_xor,
+            fetch_nand => fetch_nand,
+        });
     };
+    (@impl $t:ty, $atomic:ident, { $( $rmw:ident => $method:ident, )+ }) => {
+        impl AtomicInt for $t {
+            #[inline(always)]
+            unsafe fn load(a: *const $t, o: Ordering) -> $t {
+                // SAFETY:
+                // - `a` is valid, aligned and only accessed atomically during the
+                //   call (trait contract), which is what `from_ptr` requires;
+                // - the `*mut` is only read through.
+                unsafe { $atomic::from_ptr(a.cast_mut()) }.load(o)
+            }
+
+            #[inline(always)]
+            unsafe fn store(a: *mut $t, v: $t, o: Ordering) {
+                // SAFETY:
+                // - `a` is valid, aligned and only accessed atomically during the
+                //   call (trait contract), which is what `from_ptr` requires.
+                unsafe { $atomic::from_ptr(a) }.store(v, o)
+            }
+
+            $(
+                #[inline(always)]
+                unsafe fn $rmw(a: *mut $t, v: $t, o: Ordering) -> $t {
+                    // SAFETY:
+                    // - `a` is valid, aligned and only accessed atomically during
+                    //   the call (trait contract), which is what `from_ptr` requires.
+                    unsafe { $atomic::from_ptr(a) }.$method(v, o)
+                }
+            )+
+
+            #[inline(always)]
+            unsafe fn compare_exchange(a: *mut $t, c: $t, v: $t, s: Ordering, f: Ordering) -> Result<$t, $t> {
+                // SAFETY:
+                // - `a` is valid, aligned and only accessed atomically during the
+                //   call (trait contract), which is what `from_ptr` requires.
+                unsafe { $atomic::from_ptr(a) }.compare_exchange(c, v, s, f)
+            }
+
+            #[inline(always)]
+            unsafe fn compare_exchange_weak(a: *mut $t, c: $t, v: $t, s: Ordering, f: Ordering) -> Result<$t, $t> {
+                // SAFETY:
+                // - `a` is valid, aligned and only accessed atomically during the
+                //   call (trait contract), which is what `from_ptr` requires.
+                unsafe { $atomic::from_ptr(a) }.compare_exchange_weak(c, v, s, f)
+            }
+        }
+    };
+}
+
+impl_atomic_int!(u8, AtomicU8);
+impl_atomic_int!(u16, AtomicU16);
+impl_atomic_int!(u32, AtomicU32);
+impl_atomic_int!(u64, AtomicU64);
+
+/// 128-bit atomics through `lock cmpxchg16b`. Rust has no stable
+/// `AtomicU128`; this is how libatomic implements lock-free 16-byte atomics on
+/// x86-64, so our operations and the uninstrumented code's `__atomic_*_16`
+/// calls are atomic with respect to each other.
+///
+/// The instruction is issued with inline assembly rather than
+/// `core::arch::x86_64::cmpxchg16b`: that intrinsic only becomes the
+/// instruction inside a function compiled with the `cmpxchg16b` target feature,
+/// and rustc 1.95 inlined such functions (even `#[inline(never)]` ones) into
+/// our featureless callers, where LLVM then lowered the CAS to a call to
+/// libatomic's `__atomic_compare_exchange_16`, which programs do not link.
+///
+/// Memory orders: a locked x86 instruction is sequentially consistent, and an
+/// `asm!` block without `nomem` is a compiler barrier, so every order the
+/// program asks for is met (at the cost of always paying for `SeqCst`, as on
+/// the 8- to 64-bit read-modify-writes).
+#[cfg(target_arch = "x86_64")]
+mod atomic128 {
+    use core::arch::asm;
+    use core::sync::atomic::Ordering;
+
+    use super::AtomicInt;
+
+    /// Aborts with a `kcsan: ` line unless the CPU has `cmpxchg16b` (every
+    /// x86-64 CPU of the last 15 years has; the x86-64 baseline does not
+    /// promise it). std caches the CPUID answer after the first call, so this
+    /// is a load and a test.
+    #[inline(always)]
+    fn require_cmpxchg16b() {
+        if !std::arch::is_x86_feature_detected!("cmpxchg16b") {
+            die_without_cmpxchg16b();
+        }
+    }
+
+    /// The hard error behind [`require_cmpxchg16b`].
+    #[cold]
+    #[inline(never)]
+    fn die_without_cmpxchg16b() -> ! {
+        use std::io::Write;
+        // Nothing useful can be done if stderr is gone; abort regardless.
+        let _ = std::io::stderr().write_all(
+            b"kcsan: 16-byte atomics need the cmpxchg16b instruction, which this CPU lacks\n",
+        );
+        std::process::abort();
+    }
+
+    /// One `lock cmpxchg16b`: stores `v` if `*a == c`; returns the old value.
+    ///
+    /// # Safety
+    /// `a` must be valid for reads and writes, 16-byte aligned, and only
+    /// accessed atomically during the call.
+    #[inline(always)]
+    unsafe fn cas(a: *mut u128, c: u128, v: u128) -> u128 {
+        require_cmpxchg16b();
+        let (prev_lo, prev_hi): (u64, u64);
+        // SAFETY:
+        // - the CPU has cmpxchg16b (checked just above);
+        // - `a` is valid for reads and writes, 16-byte aligned (the instruction
+        //   faults otherwise) and only accessed atomically (our contract);
+        // - rbx cannot be an `asm!` operand (LLVM may use it as its base
+        //   pointer), so the low half of `v` is swapped into it and rbx's own
+        //   value restored afterwards. Every operand has a fixed register, so
+        //   none can be allocated to rbx and be overwritten by the swap;
+        // - no stack use; flags are clobbered, which `asm!` assumes by default.
+        unsafe {
+            asm!(
+                "xchg rsi, rbx",
+                "lock cmpxchg16b xmmword ptr [rdi]",
+                "mov rbx, rsi",
+                in("rdi") a,
+                inout("rsi") v as u64 => _,
+                in("rcx") (v >> 64) as u64,
+                inout("rax") c as u64 => prev_lo,
+                inout("rdx") (c >> 64) as u64 => prev_hi,
+                options(nostack),
+            );
+        }
+        (u128::from(prev_hi) << 64) | u128::from(prev_lo)
+    }
+
+    /// A read-modify-write as a CAS loop: replaces the value `x` by `f(x)` and
+    /// returns `x`.
+    ///
+    /// # Safety
+    /// As [`cas`].
+    #[inline(always)]
+    unsafe fn rmw(a: *mut u128, f: impl Fn(u128) -> u128) -> u128 {
+        // Start from a guess of 0 instead of a separate load: a failed CAS
+        // returns the current value, so the next attempt uses the right one.
+        let mut cur = 0;
+        loop {
+            // SAFETY: forwarded from the caller.
+            let prev = unsafe { cas(a, cur, f(cur)) };
+            if prev == cur {
+                return prev;
+            }
+            cur = prev;
+        }
+    }
+
+    /// The memory-order arguments are ignored: see the module comment above.
+    impl AtomicInt for u128 {
+        #[inline(always)]
+        unsafe fn load(a: *const u128, _: Ordering) -> u128 {
+            // A load is a CAS of 0 by 0: it returns the current value and
+            // changes nothing. Like libatomic's `__atomic_load_16`, it therefore
+            // needs writable memory (the locked instruction always writes).
+            // SAFETY:
+            // - `a` is valid for writes too, aligned and atomic (trait contract).
+            unsafe { cas(a.cast_mut(), 0, 0) }
+        }
+
+        #[inline(always)]
+        unsafe fn store(a: *mut u128, v: u128, _: Ordering) {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |_| v) };
+        }
+
+        #[inline(always)]
+        unsafe fn exchange(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |_| v) }
+        }
+
+        #[inline(always)]
+        unsafe fn fetch_add(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |x| x.wrapping_add(v)) }
+        }
+
+        #[inline(always)]
+        unsafe fn fetch_sub(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |x| x.wrapping_sub(v)) }
+        }
+
+        #[inline(always)]
+        unsafe fn fetch_and(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |x| x & v) }
+        }
+
+        #[inline(always)]
+        unsafe fn fetch_or(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |x| x | v) }
+        }
+
+        #[inline(always)]
+        unsafe fn fetch_xor(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |x| x ^ v) }
+        }
+
+        #[inline(always)]
+        unsafe fn fetch_nand(a: *mut u128, v: u128, _: Ordering) -> u128 {
+            // SAFETY: forwarded (trait contract).
+            unsafe { rmw(a, |x| !(x & v)) }
+        }
+
+        #[inline(always)]
+        unsafe fn compare_exchange(
+            a: *mut u128,
+            c: u128,
+            v: u128,
+            _: Ordering,
+            _: Ordering,
+        ) -> Result<u128, u128> {
+            // SAFETY: forwarded (trait contract).
+            let prev = unsafe { cas(a, c, v) };
+            if prev == c { Ok(prev) } else { Err(prev) }
+        }
+
+        #[inline(always)]
+        unsafe fn compare_exchange_weak(
+            a: *mut u128,
+            c: u128,
+            v: u128,
+            s: Ordering,
+            f: Ordering,
+        ) -> Result<u128, u128> {
+            // `cmpxchg16b` never fails spuriously, which a weak CAS allows but
+            // does not require.
+            // SAFETY: forwarded (trait contract).
+            unsafe { Self::compare_exchange(a, c, v, s, f) }
+        }
+    }
+}
+
+// ===== Entry-point bodies, generic over the width =====
+
+/// Checks a marked access of type `ty` to the `T` at `a`.
+///
+/// # Safety
+/// `a..a + size_of::<T>()` must be memory the program is about to access, as
+/// [`check_marked`] requires.
+#[inline(always)]
+unsafe fn check<T>(a: *const T, ty: AccessType) {
+    // SAFETY: forwarded from the caller.
+    unsafe { check_marked(a.cast(), size_of::<T>(), ty) }
+}
+
+/// The body of `__tsan_atomicN_load`: a marked read, then the load.
+///
+/// # Safety
+/// `a` must be the address of an object the program is loading atomically
+/// (valid, naturally aligned, not accessed plainly by other threads meanwhile).
+#[inline(always)]
+unsafe fn checked_load<T: AtomicInt>(a: *const T, mo: c_int) -> T {
+    // SAFETY:
+    // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
+    unsafe { check(a, AccessType::READ) };
+    // SAFETY:
+    // - `a` meets `AtomicInt`'s contract (ours);
+    // - `load_order` only returns orders legal for a load.
+    unsafe { T::load(a, load_order(mo)) }
+}
+
+/// The body of `__tsan_atomicN_store`: a marked write, then the store.
+///
+/// # Safety
+/// As [`checked_load`], for an object the program is storing to.
+#[inline(always)]
+unsafe fn checked_store<T: AtomicInt>(a: *mut T, v: T, mo: c_int) {
+    // SAFETY:
+    // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
+    unsafe { check(a, AccessType::WRITE) };
+    // SAFETY:
+    // - `a` meets `AtomicInt`'s contract (ours);
+    // - `store_order` only returns orders legal for a store.
+    unsafe { T::store(a, v, store_order(mo)) }
+}
+
+/// The body of exchange and `fetch_*`: a marked read-write, then `op`; returns
+/// the old value.
+///
+/// # Safety
+/// As [`checked_load`], for an object the program is modifying.
+#[inline(always)]
+unsafe fn checked_rmw<T: AtomicInt>(
+    a: *mut T,
+    v: T,
+    mo: c_int,
+    op: unsafe fn(*mut T, T, Ordering) -> T,
+) -> T {
+    // SAFETY:
+    // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
+    unsafe { check(a, AccessType::READ_WRITE) };
+    // SAFETY:
+    // - `a` meets `AtomicInt`'s contract (ours); every order is legal for a
+    //   read-modify-write.
+    unsafe { op(a, v, order(mo)) }
+}
+
+/// The body of all three compare-exchange forms: a marked read-write (even if
+/// the CAS then fails), then the CAS; `Ok(old)` on success, else
+/// `Err(current)`.
+///
+/// # Safety
+/// As [`checked_load`], for an object the program is modifying.
+#[inline(always)]
+unsafe fn checked_cas<T: AtomicInt>(
+    a: *mut T,
+    c: T,
+    v: T,
+    mo: c_int,
+    fail_mo: c_int,
+    weak: bool,
+) -> Result<T, T> {
+    // SAFETY:
+    // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
+    unsafe { check(a, AccessType::READ_WRITE) };
+    let (success, failure) = (order(mo), failure_order(fail_mo));
+    if weak {
+        // SAFETY:
+        // - `a` meets `AtomicInt`'s contract (ours);
+        // - `failure_order` never returns `Release` or `AcqRel`.
+        unsafe { T::compare_exchange_weak(a, c, v, success, failure) }
+    } else {
+        // SAFETY: as for the weak form just above.
+        unsafe { T::compare_exchange(a, c, v, success, failure) }
+    }
+}
+
+/// The gcc form of a compare-exchange (`_strong`/`_weak`): returns 1 on
+/// success; on failure stores the current value to `*c` and returns 0, as
+/// `__atomic_compare_exchange_n` does.
+///
+/// # Safety
+/// As [`checked_load`]; `c` must be valid for reads and writes of a `T`.
+#[inline(always)]
+unsafe fn checked_cas_bool<T: AtomicInt>(
+    a: *mut T,
+    c: *mut T,
+    v: T,
+    mo: c_int,
+    fail_mo: c_int,
+    weak: bool,
+) -> c_int {
+    // SAFETY:
+    // - `c` is the compiler's "expected" temporary, valid for reads (our contract).
+    let expected = unsafe { c.read() };
+    // SAFETY: forwarded (our contract).
+    match unsafe { checked_cas(a, expected, v, mo, fail_mo, weak) } {
+        Ok(_) => 1,
+        Err(current) => {
+            // SAFETY:
+            // - `c` is valid for writes (our contract) and private to this thread.
+            unsafe { c.write(current) };
+            0
+        }
+    }
+}
+
+// ===== Entry points =====
+
+/// Defines the twelve `__tsan_atomic<bits>_*` entry points for one width. The
+/// names are spelled out in each invocation so that they can be grepped.
+///
+/// The functions are `pub(crate)`: `#[no_mangle]` exports the symbol from the
+/// static and shared library whatever the visibility, and `pub` in this private
+/// module would only trip `unreachable_pub`.
+macro_rules! define_tsan_atomics {
+    (
+        $t:ty, $bits:literal {
+            load: $load:ident,
+            store: $store:ident,
+            read_modify_write: { $( $rmw:ident: $rmw_fn:ident ),+ $(,)? },
+            compare_exchange_strong: $strong:ident,
+            compare_exchange_weak: $weak:ident,
+            compare_exchange_val: $val:ident $(,)?
+        }
+    ) => {
+        #[doc = concat!("A ", $bits, "-bit atomic load (`__atomic_load_n`): checks a marked read, ")]
+        #[doc = "then loads with order `mo` and returns the value."]
+        ///
+        /// # Safety
+        /// `a` must be the address of an object the program loads atomically.
+        #[unsafe(no_mangle)]
+        pub(crate) unsafe extern "C" fn $load(a: *const $t, mo: c_int) -> $t {
+            // SAFETY: forwarded (the compiler passes the object being loaded).
+            unsafe { checked_load(a, mo) }
+        }
+
+        #[doc = concat!("A ", $bits, "-bit atomic store (`__atomic_store_n`, `__sync_lock_release`): ")]
+        #[doc = "checks a marked write, then stores `v` with order `mo`."]
+        ///
+        /// # Safety
+        /// `a` must be the address of an object the program stores to atomically.
+        #[unsafe(no_mangle)]
+        pub(crate) unsafe extern "C" fn $store(a: *mut $t, v: $t, mo: c_int) {
+            // SAFETY: forwarded (the compiler passes the object being stored to).
+            unsafe { checked_store(a, v, mo) }
+        }
+
+        $(
+            #[doc = concat!("A ", $bits, "-bit atomic `", stringify!($rmw), "` (`__atomic_", stringify!($rmw), "`): ")]
+            #[doc = "checks a marked read-write, then performs it with order `mo` and returns the old value."]
+            ///
+            /// # Safety
+            /// `a` must be the address of an object the program modifies atomically.
+            #[unsafe(no_mangle)]
+            pub(crate) unsafe extern "C" fn $rmw_fn(a: *mut $t, v: $t, mo: c_int) -> $t {
+                // SAFETY: forwarded (the compiler passes the object being modified).
+                unsafe { checked_rmw(a, v, mo, <$t as AtomicInt>::$rmw) }
+            }
+        )+
+
+        #[doc = concat!("A ", $bits, "-bit strong compare-exchange, gcc's form: checks a marked ")]
+        #[doc = "read-write, then replaces `*a` by `v` if it equals `*c` and returns 1; otherwise "]
+        #[doc = "stores the current value to `*c` and returns 0."]
+        ///
+        /// # Safety
+        /// `a` must be the address of an object the program modifies atomically;
+        /// `c` must be valid for reads and writes.
+        #[unsafe(no_mangle)]
+        pub(crate) unsafe extern "C" fn $strong(a: *mut $t, c: *mut $t, v: $t, mo: c_int, fail_mo: c_int) -> c_int {
+            // SAFETY: forwarded (the compiler passes the object and its "expected" slot).
+            unsafe { checked_cas_bool(a, c, v, mo, fail_mo, false) }
+        }
+
+        #[doc = concat!("A ", $bits, "-bit weak compare-exchange, gcc's form: as the strong one, ")]
+        #[doc = "but performed as a weak CAS, which may fail spuriously."]
+        ///
+        /// # Safety
+        /// As for the strong form.
+        #[unsafe(no_mangle)]
+        pub(crate) unsafe extern "C" fn $weak(a: *mut $t, c: *mut $t, v: $t, mo: c_int, fail_mo: c_int) -> c_int {
+            // SAFETY: forwarded (the compiler passes the object and its "expected" slot).
+            unsafe { checked_cas_bool(a, c, v, mo, fail_mo, true) }
+        }
+
+        #[doc = concat!("A ", $bits, "-bit compare-exchange, the clang/rustc form: checks a marked ")]
+        #[doc = "read-write, then replaces `*a` by `v` if it equals `c`; returns the old value."]
+        ///
+        /// # Safety
+        /// `a` must be the address of an object the program modifies atomically.
+        #[unsafe(no_mangle)]
+        pub(crate) unsafe extern "C" fn $val(a: *mut $t, c: $t, v: $t, mo: c_int, fail_mo: c_int) -> $t {
+            // SAFETY: forwarded (the compiler passes the object being modified).
+            match unsafe { checked_cas(a, c, v, mo, fail_mo, false) } {
+                Ok(old) | Err(old) => old,
+            }
+        }
+    };
+}
+
+define_tsan_atomics!(u8, 8 {
+    load: __tsan_atomic8_load,
+    store: __tsan_atomic8_store,
+    read_modify_write: {
+        exchange: __tsan_atomic8_exchange,
+        fetch_add: __tsan_atomic8_fetch_add,
+        fetch_sub: __tsan_atomic8_fetch_sub,
+        fetch_and: __tsan_atomic8_fetch_and,
+        fetch_or: __tsan_atomic8_fetch_or,
+        fetch_xor: __tsan_atomic8_fetch_xor,
+        fetch_nand: __tsan_atomic8_fetch_nand,
+    },
+    compare_exchange_strong: __tsan_atomic8_compare_exchange_strong,
+    compare_exchange_weak: __tsan_atomic8_compare_exchange_weak,
+    compare_exchange_val: __tsan_atomic8_compare_exchange_val,
+});
+
+define_tsan_atomics!(u16, 16 {
+    load: __tsan_atomic16_load,
+    store: __tsan_atomic16_store,
+    read_modify_write: {
+        exchange: __tsan_atomic16_exchange,
+        fetch_add: __tsan_atomic16_fetch_add,
+        fetch_sub: __tsan_atomic16_fetch_sub,
+        fetch_and: __tsan_atomic16_fetch_and,
+        fetch_or: __tsan_atomic16_fetch_or,
+        fetch_xor: __tsan_atomic16_fetch_xor,
+        fetch_nand: __tsan_atomic16_fetch_nand,
+    },
+    compare_exchange_strong: __tsan_atomic16_compare_exchange_strong,
+    compare_exchange_weak: __tsan_atomic16_compare_exchange_weak,
+    compare_exchange_val: __tsan_atomic16_compare_exchange_val,
+});
+
+define_tsan_atomics!(u32, 32 {
+    load: __tsan_atomic32_load,
+    store: __tsan_atomic32_store,
+    read_modify_write: {
+        exchange: __tsan_atomic32_exchange,
+        fetch_add: __tsan_atomic32_fetch_add,
+        fetch_sub: __tsan_atomic32_fetch_sub,
+        fetch_and: __tsan_atomic32_fetch_and,
+        fetch_or: __tsan_atomic32_fetch_or,
+        fetch_xor: __tsan_atomic32_fetch_xor,
+        fetch_nand: __tsan_atomic32_fetch_nand,
+    },
+    compare_exchange_strong: __tsan_atomic32_compare_exchange_strong,
+    compare_exchange_weak: __tsan_atomic32_compare_exchange_weak,
+    compare_exchange_val: __tsan_atomic32_compare_exchange_val,
+});
+
+define_tsan_atomics!(u64, 64 {
+    load: __tsan_atomic64_load,
+    store: __tsan_atomic64_store,
+    read_modify_write: {
+        exchange: __tsan_atomic64_exchange,
+        fetch_add: __tsan_atomic64_fetch_add,
+        fetch_sub: __tsan_atomic64_fetch_sub,
+        fetch_and: __tsan_atomic64_fetch_and,
+        fetch_or: __tsan_atomic64_fetch_or,
+        fetch_xor: __tsan_atomic64_fetch_xor,
+        fetch_nand: __tsan_atomic64_fetch_nand,
+    },
+    compare_exchange_strong: __tsan_atomic64_compare_exchange_strong,
+    compare_exchange_weak: __tsan_atomic64_compare_exchange_weak,
+    compare_exchange_val: __tsan_atomic64_compare_exchange_val,
+});
+
+#[cfg(target_arch = "x86_64")]
+define_tsan_atomics!(u128, 128 {
+    load: __tsan_atomic128_load,
+    store: __tsan_atomic128_store,
+    read_modify_write: {
+        exchange: __tsan_atomic128_exchange,
+        fetch_add: __tsan_atomic128_fetch_add,
+        fetch_sub: __tsan_atomic128_fetch_sub,
+        fetch_and: __tsan_atomic128_fetch_and,
+        fetch_or: __tsan_atomic128_fetch_or,
+        fetch_xor: __tsan_atomic128_fetch_xor,
+        fetch_nand: __tsan_atomic128_fetch_nand,
+    },
+    compare_exchange_strong: __tsan_atomic128_compare_exchange_strong,
+    compare_exchange_weak: __tsan_atomic128_compare_exchange_weak,
+    compare_exchange_val: __tsan_atomic128_compare_exchange_val,
+});
+
+// ===== Fences =====
+
+/// `__atomic_thread_fence` / `atomic_thread_fence` / `__sync_synchronize`: a
+/// real fence with order `mo`. No access is checked.
+///
+/// (`pub(crate)`: see [`define_tsan_atomics`].)
+#[unsafe(no_mangle)]
+pub(crate) extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
+    match order(mo) {
+        // A relaxed fence does nothing in C; `fence(Relaxed)` would panic.
+        Relaxed => {}
+        o => fence(o),
+    }
+}
+
+/// `__atomic_signal_fence` / `atomic_signal_fence`: a compiler-only fence with
+/// order `mo`. No access is checked.
+///
+/// The kernel repurposes this entry point as the barrier channel of its
+/// weak-memory model (seq_cst = `mb`, acq_rel = `wmb`, acquire = `rmb`,
+/// release = `release`; kernel-kcsan.md §1.4). That mapping is added with
+/// weak-memory support; until then this is only the fence itself.
+#[unsafe(no_mangle)]
+pub(crate) extern "C" fn __tsan_atomic_signal_fence(mo: c_int) {
+    match order(mo) {
+        // `compiler_fence(Relaxed)` would panic; a relaxed fence does nothing.
+        Relaxed => {}
+        o => compiler_fence(o),
+    }
 }

@@ -15,9 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gimli::RunTimeEndian;
-use object::{
-    CompressionFormat, Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolSection,
-};
+use object::{CompressionFormat, Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolSection};
 
 use crate::demangle::demangle;
 
@@ -352,10 +350,7 @@ impl SymTab {
 }
 
 /// Builds the addr2line context from `file`'s DWARF sections, if it has any.
-fn load_dwarf(
-    file: &object::File<'_>,
-    map: &Arc<Mmap>,
-) -> Option<addr2line::Context<Reader>> {
+fn load_dwarf(file: &object::File<'_>, map: &Arc<Mmap>) -> Option<addr2line::Context<Reader>> {
     let info = file.section_by_name(".debug_info")?;
     if info.size() == 0 || info.file_range().is_none() {
         return None;

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::elf::ElfInfo;
-use crate::modules::{Module, ModuleMap};
+use crate::modules::{Change, Module, ModuleMap};
 
 /// One symbolized frame. For a PC inside inlined code there are several frames
 /// for the same pc: inlined ones first (innermost first, `inlined: true`), then
@@ -32,7 +32,7 @@ pub struct Frame {
     /// `{:#}` form (no hash suffix); `None` if unknown.
     pub function: Option<String>,
     /// `pc` minus the start of the ELF symbol containing the pc (0 for
-    /// inlined frames). When the function is unknown but the module is known,
+    /// inlined frames, and if only DWARF knows the function). When the function is unknown but the module is known,
     /// the pc's address within the module (`pc` minus the load bias, as
     /// `addr2line -e module` expects it).
     pub offset: usize,
@@ -51,7 +51,7 @@ pub struct Frame {
 
 impl Frame {
     /// Kernel `%pS` style plus location, e.g. "test_kernel_write+0x1d/0x30 demo.c:42";
-    /// for inlined frames "inner_fn demo.c:12 [inline]" (syzbot style); if the
+    /// for inlined frames `"inner_fn demo.c:12 [inline]"` (syzbot style); if the
     /// function is unknown "0x55d4c0a0c010 (module+0x1234)" or just "0x...".
     ///
     /// File paths under the current directory are shown relative to it.
@@ -77,7 +77,7 @@ impl Frame {
         s
     }
 
-    /// Kernel `%ps`: just the function name (or "0x<pc>" if unknown).
+    /// Kernel `%ps`: just the function name (or `"0x<pc>"` if unknown).
     pub fn name(&self) -> String {
         match &self.function {
             Some(f) => f.clone(),
@@ -161,6 +161,8 @@ impl Symbolizer {
     ///
     /// Never empty: at least one frame (function `None` if unknown).
     pub fn symbolize(&mut self, pc: usize, exact: bool) -> Vec<Frame> {
+        let change = self.modules.refresh();
+        self.forget(change);
         if let Some(frames) = self.cache.get(&(pc, exact)) {
             return frames.clone();
         }
@@ -170,18 +172,27 @@ impl Symbolizer {
         frames
     }
 
+    /// Drops what a change in the loaded objects made stale.
+    fn forget(&mut self, change: Change) {
+        match change {
+            Change::None => {}
+            // Addresses that were in no object may be in a new one now.
+            Change::Added => self.cache.retain(|_, frames| frames[0].module.is_some()),
+            // Another object may now live where the unloaded one was.
+            Change::Removed => {
+                let modules = &self.modules;
+                self.elves.retain(|key, _| modules.has(key));
+                self.cache.clear();
+            }
+        }
+    }
+
     /// Symbolizes without the per-pc cache.
     fn resolve(&mut self, pc: usize, exact: bool) -> Vec<Frame> {
         let lookup = if exact { pc } else { pc.wrapping_sub(1) };
-        let (module, removed) = self.modules.find(lookup);
+        let (module, change) = self.modules.find(lookup);
         let module = module.cloned();
-        if removed {
-            // Some object was unloaded: forget it and everything cached by
-            // address (another object may now live there).
-            let modules = &self.modules;
-            self.elves.retain(|key, _| modules.has(key));
-            self.cache.clear();
-        }
+        self.forget(change);
         let Some(module) = module else {
             return vec![Frame::unknown(pc)];
         };
@@ -202,7 +213,9 @@ fn build_frames(pc: usize, lookup: usize, module: &Module, elf: Option<&ElfInfo>
     let pc_rel = pc.wrapping_sub(module.bias);
 
     let sym = elf.and_then(|e| e.symbol(probe as u64));
-    let mut dwarf = elf.map(|e| e.dwarf_frames(probe as u64)).unwrap_or_default();
+    let mut dwarf = elf
+        .map(|e| e.dwarf_frames(probe as u64))
+        .unwrap_or_default();
     let outer = dwarf.pop().unwrap_or_default();
 
     let mut frames: Vec<Frame> = dwarf

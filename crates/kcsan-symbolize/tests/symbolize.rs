@@ -3,7 +3,7 @@
 
 use std::ffi::CString;
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -52,7 +52,10 @@ fn own_function_exact() {
     assert!(Path::new(module).is_file(), "{module}");
     assert_eq!(f.name(), name);
     let shown = f.display();
-    assert!(shown.starts_with(&format!("{name}+0x0/{:#x} ", f.size)), "{shown}");
+    assert!(
+        shown.starts_with(&format!("{name}+0x0/{:#x} ", f.size)),
+        "{shown}"
+    );
     assert!(shown.contains(&format!("symbolize.rs:{line}")), "{shown}");
 }
 
@@ -62,16 +65,31 @@ fn own_function_offsets() {
     let mut s = Symbolizer::new();
     // Exact pc inside the function.
     let f = real(&s.symbolize(addr + 4, true)).clone();
-    assert!(f.function.as_deref().unwrap().contains("kcsan_probe_target"));
+    assert!(
+        f.function
+            .as_deref()
+            .unwrap()
+            .contains("kcsan_probe_target")
+    );
     assert_eq!(f.offset, 4);
     assert!(f.line.is_some());
     // As a return address: pc-1 is looked up, the offset is from pc.
     let f = real(&s.symbolize(addr + 4, false)).clone();
-    assert!(f.function.as_deref().unwrap().contains("kcsan_probe_target"));
+    assert!(
+        f.function
+            .as_deref()
+            .unwrap()
+            .contains("kcsan_probe_target")
+    );
     assert_eq!(f.offset, 4);
     // A return address right after the first byte still belongs to it...
     let f = real(&s.symbolize(addr + 1, false)).clone();
-    assert!(f.function.as_deref().unwrap().contains("kcsan_probe_target"));
+    assert!(
+        f.function
+            .as_deref()
+            .unwrap()
+            .contains("kcsan_probe_target")
+    );
     assert_eq!(f.offset, 1);
     // ...but pc-1 of a return address at the very start is the previous code.
     let f = real(&s.symbolize(addr, false)).clone();
@@ -95,8 +113,8 @@ fn rust_std_function_is_demangled() {
 
 #[test]
 fn libc_function() {
-    let addr = libc::write as unsafe extern "C" fn(i32, *const libc::c_void, usize) -> isize
-        as usize;
+    let addr =
+        libc::write as unsafe extern "C" fn(i32, *const libc::c_void, usize) -> isize as usize;
     let mut s = Symbolizer::new();
     let frames = s.symbolize(addr, true);
     let f = real(&frames);
@@ -132,7 +150,10 @@ fn cached_lookups_are_fast() {
     let mut s = Symbolizer::new();
     let t = Instant::now();
     let first = s.symbolize(addr, true);
-    eprintln!("first symbolization (loads the test binary): {:?}", t.elapsed());
+    eprintln!(
+        "first symbolization (loads the test binary): {:?}",
+        t.elapsed()
+    );
     let t = Instant::now();
     for i in 0..64 {
         s.symbolize(addr + i, false);
@@ -163,85 +184,124 @@ int outer(int x) {
 }
 "#;
 
-/// Compiles `C_LIB` into a shared library in `dir`; None if there is no C compiler.
-fn build_c_lib(dir: &Path) -> Option<std::path::PathBuf> {
+/// Compiles `C_LIB` into a shared library in `dir` with extra compiler
+/// `flags`; None if there is no C compiler or it rejects the flags.
+fn build_c_lib(dir: &Path, flags: &[&str]) -> Option<PathBuf> {
     let src = dir.join("kcsan_demo.c");
     let so = dir.join("libkcsan_demo.so");
     std::fs::write(&src, C_LIB).unwrap();
     for cc in ["cc", "gcc", "clang"] {
         let Ok(out) = Command::new(cc)
-            .args(["-g", "-O0", "-shared", "-fPIC", "-o"])
+            .args(["-O0", "-shared", "-fPIC"])
+            .args(flags)
+            .arg("-o")
             .arg(&so)
             .arg(&src)
             .output()
         else {
             continue;
         };
-        assert!(
-            out.status.success(),
-            "{cc} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            eprintln!(
+                "{cc} {flags:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return None;
+        }
         return Some(so);
     }
+    eprintln!("no C compiler");
     None
 }
 
-#[test]
-fn dlopened_c_library() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(so) = build_c_lib(dir.path()) else {
-        eprintln!("no C compiler: skipping");
-        return;
-    };
+/// A dlopen'ed library, dlclose'd on drop.
+struct Lib(*mut libc::c_void);
 
-    // Scan the modules before the library exists, to check the re-scan on a miss.
-    let mut s = Symbolizer::new();
-    let own = kcsan_probe_target as fn(u64) -> u64 as usize;
-    assert!(real(&s.symbolize(own, true)).function.is_some());
+impl Lib {
+    fn open(path: &Path) -> Lib {
+        let c_path = CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY:
+        // - `c_path` is a valid NUL-terminated path;
+        // - the library (C_LIB) has no constructors.
+        let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+        assert!(!handle.is_null(), "dlopen {} failed", path.display());
+        Lib(handle)
+    }
 
-    let so_str = so.to_str().unwrap();
-    let c_path = CString::new(so_str).unwrap();
-    // SAFETY:
-    // - `c_path` is a valid NUL-terminated path; the library has no
-    //   constructors.
-    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-    assert!(!handle.is_null(), "dlopen {so_str} failed");
-    let sym = |name: &str| {
+    fn sym(&self, name: &str) -> usize {
         let c = CString::new(name).unwrap();
         // SAFETY:
-        // - `handle` is a live dlopen handle and `c` a valid C string.
-        let p = unsafe { libc::dlsym(handle, c.as_ptr()) };
+        // - `self.0` is a live dlopen handle and `c` a valid C string.
+        let p = unsafe { libc::dlsym(self.0, c.as_ptr()) };
         assert!(!p.is_null(), "dlsym {name}");
         p as usize
-    };
-    let target = sym("target");
-    let outer = sym("outer");
+    }
+}
 
+impl Drop for Lib {
+    fn drop(&mut self) {
+        // SAFETY:
+        // - `self.0` came from dlopen, and no pointer into the library is
+        //   used after the `Lib` is gone (addresses are only symbolized).
+        unsafe { libc::dlclose(self.0) };
+    }
+}
+
+/// Checks the frame of `target`'s first instruction in the library at `so`.
+fn check_target(s: &mut Symbolizer, lib: &Lib, so: &Path, with_dwarf: bool) {
+    let target = lib.sym("target");
     let frames = s.symbolize(target, true);
     assert_eq!(frames.len(), 1, "{frames:#?}");
     let f = &frames[0];
     assert_eq!(f.function.as_deref(), Some("target"), "{f:#?}");
     assert_eq!(f.offset, 0);
     assert!(f.size > 0);
-    assert!(f.file.as_deref().unwrap().ends_with("kcsan_demo.c"), "{f:#?}");
-    assert_eq!(f.line, Some(7), "{f:#?}");
-    assert_eq!(f.module.as_deref(), Some(so_str));
+    assert_eq!(f.module.as_deref(), so.to_str());
     assert_eq!(f.name(), "target");
+    let shown = f.display();
     assert!(
-        f.display().starts_with(&format!("target+0x0/{:#x} ", f.size)),
-        "{}",
-        f.display()
+        shown.starts_with(&format!("target+0x0/{:#x}", f.size)),
+        "{shown}"
     );
-    assert!(f.display().ends_with("kcsan_demo.c:7"), "{}", f.display());
+    if with_dwarf {
+        assert!(
+            f.file.as_deref().unwrap().ends_with("kcsan_demo.c"),
+            "{f:#?}"
+        );
+        assert_eq!(f.line, Some(7), "{f:#?}");
+        assert!(shown.ends_with("kcsan_demo.c:7"), "{shown}");
+    } else {
+        assert_eq!((f.file.as_deref(), f.line), (None, None), "{f:#?}");
+        assert_eq!(shown, format!("target+0x0/{:#x}", f.size));
+    }
 
     // A return address inside `target`.
     let f = real(&s.symbolize(target + 5, false)).clone();
     assert_eq!(f.function.as_deref(), Some("target"));
     assert_eq!(f.offset, 5);
-    assert!(matches!(f.line, Some(7 | 8)), "{f:#?}");
+    if with_dwarf {
+        assert!(matches!(f.line, Some(7 | 8)), "{f:#?}");
+    }
+}
+
+#[test]
+fn dlopened_c_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(so) = build_c_lib(dir.path(), &["-g"]) else {
+        eprintln!("skipping");
+        return;
+    };
+
+    // Scan the modules before the library is loaded, to check the re-scan on a miss.
+    let mut s = Symbolizer::new();
+    let own = kcsan_probe_target as fn(u64) -> u64 as usize;
+    assert!(real(&s.symbolize(own, true)).function.is_some());
+
+    let lib = Lib::open(&so);
+    check_target(&mut s, &lib, &so, true);
 
     // Some pc of `outer` is inside the always_inline `inner`.
+    let outer = lib.sym("outer");
     let size = real(&s.symbolize(outer, true)).size;
     assert!(size > 0);
     let inlined = (outer..outer + size)
@@ -259,9 +319,41 @@ fn dlopened_c_library() {
     assert_eq!(caller.line, Some(11), "call site: {inlined:#?}");
     assert!(caller.offset > 0);
     assert!(inner.display().starts_with("inner "), "{}", inner.display());
-    assert!(inner.display().ends_with(" [inline]"), "{}", inner.display());
+    assert!(
+        inner.display().ends_with(" [inline]"),
+        "{}",
+        inner.display()
+    );
 
-    // SAFETY:
-    // - `handle` came from dlopen and nothing of the library is used after this.
-    unsafe { libc::dlclose(handle) };
+    // After dlclose the library's addresses are no longer attributed to it
+    // (neither from the module list nor from the per-pc cache).
+    let target = lib.sym("target");
+    drop(lib);
+    for exact in [true, false] {
+        let frames = s.symbolize(target + 1, exact);
+        assert_ne!(real(&frames).module.as_deref(), so.to_str(), "{frames:#?}");
+    }
+}
+
+#[test]
+fn dlopened_c_library_compressed_debug_info() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(so) = build_c_lib(dir.path(), &["-g", "-gz=zlib"]) else {
+        eprintln!("skipping");
+        return;
+    };
+    let lib = Lib::open(&so);
+    check_target(&mut Symbolizer::new(), &lib, &so, true);
+}
+
+#[test]
+fn dlopened_c_library_stripped() {
+    let dir = tempfile::tempdir().unwrap();
+    // -s: no .symtab and no DWARF, only .dynsym.
+    let Some(so) = build_c_lib(dir.path(), &["-s"]) else {
+        eprintln!("skipping");
+        return;
+    };
+    let lib = Lib::open(&so);
+    check_target(&mut Symbolizer::new(), &lib, &so, false);
 }

@@ -9,8 +9,8 @@
 //! Names are the kernel's `kcsan.*` parameters and `CONFIG_KCSAN_*` options,
 //! lowercased with the prefix dropped; defaults are the Kconfig defaults.
 
-use super::value::{Accept, DelayMode, FlagValue};
 use super::ConfigError;
+use super::value::{Accept, DelayMode, FlagValue};
 
 /// One row of the option table, for help output and documentation.
 #[derive(Debug, Clone)]

@@ -53,17 +53,28 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn unknown(name: &str) -> ConfigError {
-        ConfigError { option: name.to_owned(), kind: ConfigErrorKind::Unknown, source: None }
+        ConfigError {
+            option: name.to_owned(),
+            kind: ConfigErrorKind::Unknown,
+            source: None,
+        }
     }
     pub(crate) fn bad_value(name: &str, value: &str, accepts: String) -> ConfigError {
         ConfigError {
             option: name.to_owned(),
-            kind: ConfigErrorKind::BadValue { value: value.to_owned(), accepts },
+            kind: ConfigErrorKind::BadValue {
+                value: value.to_owned(),
+                accepts,
+            },
             source: None,
         }
     }
     fn conflict(name: &str, why: String) -> ConfigError {
-        ConfigError { option: name.to_owned(), kind: ConfigErrorKind::Conflict(why), source: None }
+        ConfigError {
+            option: name.to_owned(),
+            kind: ConfigErrorKind::Conflict(why),
+            source: None,
+        }
     }
 }
 
@@ -71,9 +82,11 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ConfigErrorKind::Unknown => write!(f, "unknown option '{}'", self.option)?,
-            ConfigErrorKind::BadValue { value, accepts } => {
-                write!(f, "invalid value '{value}' for option '{}': expected {accepts}", self.option)?
-            }
+            ConfigErrorKind::BadValue { value, accepts } => write!(
+                f,
+                "invalid value '{value}' for option '{}': expected {accepts}",
+                self.option
+            )?,
             ConfigErrorKind::Syntax => {
                 write!(f, "malformed item '{}': expected name=value", self.option)?
             }
@@ -83,7 +96,10 @@ impl fmt::Display for ConfigError {
             write!(f, " (in {src})")?;
         }
         if self.kind == ConfigErrorKind::Unknown {
-            write!(f, "; run with KCSAN_OPTIONS=help=1 or `kcsan flags` for the list")?;
+            write!(
+                f,
+                "; run with KCSAN_OPTIONS=help=1 or `kcsan flags` for the list"
+            )?;
         }
         Ok(())
     }
@@ -99,7 +115,11 @@ impl Flags {
     ///
     /// # Errors
     /// The first bad item, tagged with `source`.
-    pub fn parse_options(&mut self, options: &str, source: &'static str) -> Result<(), ConfigError> {
+    pub fn parse_options(
+        &mut self,
+        options: &str,
+        source: &'static str,
+    ) -> Result<(), ConfigError> {
         for item in split_items(options) {
             let (name, value) = item.split_once('=').ok_or_else(|| ConfigError {
                 option: item.to_owned(),
@@ -125,16 +145,29 @@ impl Flags {
     pub fn resolve(&mut self) -> Result<(), ConfigError> {
         if self.strict {
             let non_strict: [(&str, &mut bool); 4] = [
-                ("report_value_change_only", &mut self.report_value_change_only),
-                ("assume_plain_writes_atomic", &mut self.assume_plain_writes_atomic),
+                (
+                    "report_value_change_only",
+                    &mut self.report_value_change_only,
+                ),
+                (
+                    "assume_plain_writes_atomic",
+                    &mut self.assume_plain_writes_atomic,
+                ),
                 ("ignore_atomics", &mut self.ignore_atomics),
                 ("permissive", &mut self.permissive),
             ];
             let explicit = self.explicit;
             for (name, value) in non_strict {
-                let given = Flags { explicit, ..Flags::DEFAULT }.is_explicit(name);
+                let given = Flags {
+                    explicit,
+                    ..Flags::DEFAULT
+                }
+                .is_explicit(name);
                 if given && *value {
-                    return Err(ConfigError::conflict(name, "=1 contradicts strict=1 (strict forces it to 0)".into()));
+                    return Err(ConfigError::conflict(
+                        name,
+                        "=1 contradicts strict=1 (strict forces it to 0)".into(),
+                    ));
                 }
                 *value = false;
             }
@@ -153,7 +186,10 @@ impl Flags {
 
     /// Whether any non-strict option is in force (the kernel logs this at start).
     pub fn is_non_strict(&self) -> bool {
-        self.report_value_change_only || self.assume_plain_writes_atomic || self.permissive || self.ignore_atomics
+        self.report_value_change_only
+            || self.assume_plain_writes_atomic
+            || self.permissive
+            || self.ignore_atomics
     }
 }
 
@@ -215,7 +251,10 @@ pub fn install(f: Flags) {
     hot::SLOT_MASK.store(f.num_watchpoints as usize - 1, Relaxed);
     hot::ASSUME_PLAIN_WRITES_ATOMIC.store(f.assume_plain_writes_atomic, Relaxed);
     hot::IGNORE_ATOMICS.store(f.ignore_atomics, Relaxed);
-    CURRENT.store(Box::leak(Box::new(f)), core::sync::atomic::Ordering::Release);
+    CURRENT.store(
+        Box::leak(Box::new(f)),
+        core::sync::atomic::Ordering::Release,
+    );
 }
 
 /// Options the fast path reads, mirrored from [`flags`] as single atomics.
@@ -223,9 +262,11 @@ pub mod hot {
     use super::*;
 
     /// `num_watchpoints - 1`: the slot mask.
-    pub static SLOT_MASK: AtomicUsize = AtomicUsize::new(DEFAULT_FLAGS.num_watchpoints as usize - 1);
+    pub static SLOT_MASK: AtomicUsize =
+        AtomicUsize::new(DEFAULT_FLAGS.num_watchpoints as usize - 1);
     /// `assume_plain_writes_atomic`.
-    pub static ASSUME_PLAIN_WRITES_ATOMIC: AtomicBool = AtomicBool::new(DEFAULT_FLAGS.assume_plain_writes_atomic);
+    pub static ASSUME_PLAIN_WRITES_ATOMIC: AtomicBool =
+        AtomicBool::new(DEFAULT_FLAGS.assume_plain_writes_atomic);
     /// `ignore_atomics`.
     pub static IGNORE_ATOMICS: AtomicBool = AtomicBool::new(DEFAULT_FLAGS.ignore_atomics);
 }
@@ -236,7 +277,10 @@ pub mod hot {
 pub fn help_text() -> String {
     let mut out = String::from("KCSAN_OPTIONS (name=value, separated by ':'):\n");
     for f in Flags::describe() {
-        out += &format!("  {}={}  ({}; kernel: {})\n", f.name, f.default, f.accepts, f.kernel);
+        out += &format!(
+            "  {}={}  ({}; kernel: {})\n",
+            f.name, f.default, f.accepts, f.kernel
+        );
         for line in f.doc.lines() {
             out += &format!("      {}\n", line.trim());
         }
@@ -255,14 +299,22 @@ mod tests {
         assert_eq!((f.udelay_task, f.udelay_interrupt), (80, 20));
         assert_eq!(f.num_watchpoints, 64);
         assert_eq!(f.report_once_in_ms, 3000);
-        assert!(f.report_value_change_only && f.assume_plain_writes_atomic && f.report_race_unknown_origin);
+        assert!(
+            f.report_value_change_only
+                && f.assume_plain_writes_atomic
+                && f.report_race_unknown_origin
+        );
         assert!(!f.ignore_atomics && !f.permissive && !f.strict && !f.interrupt_watcher);
     }
 
     #[test]
     fn parses_the_sanitizer_convention() {
         let mut f = Flags::DEFAULT;
-        f.parse_options("skip_watch=100:udelay_task=200, log_path='/tmp/a b' delay_mode=yield", "test").unwrap();
+        f.parse_options(
+            "skip_watch=100:udelay_task=200, log_path='/tmp/a b' delay_mode=yield",
+            "test",
+        )
+        .unwrap();
         assert_eq!(f.skip_watch, 100);
         assert_eq!(f.udelay_task, 200);
         assert_eq!(f.log_path, "/tmp/a b");
@@ -277,7 +329,9 @@ mod tests {
         assert!(e.to_string().contains("unknown option 'skip_wach'"), "{e}");
         assert!(e.to_string().contains("KCSAN_OPTIONS"), "{e}");
 
-        let e = f.parse_options("num_watchpoints=100", "KCSAN_OPTIONS").unwrap_err();
+        let e = f
+            .parse_options("num_watchpoints=100", "KCSAN_OPTIONS")
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "invalid value '100' for option 'num_watchpoints': expected a power of two in 1..=1024 (in KCSAN_OPTIONS)"
@@ -293,16 +347,26 @@ mod tests {
         let mut f = Flags::DEFAULT;
         f.parse_options("strict=1", "t").unwrap();
         f.resolve().unwrap();
-        assert!(!f.report_value_change_only && !f.assume_plain_writes_atomic && !f.permissive && !f.ignore_atomics);
-        assert!(f.interrupt_watcher, "strict turns interrupt_watcher on by default");
+        assert!(
+            !f.report_value_change_only
+                && !f.assume_plain_writes_atomic
+                && !f.permissive
+                && !f.ignore_atomics
+        );
+        assert!(
+            f.interrupt_watcher,
+            "strict turns interrupt_watcher on by default"
+        );
 
         let mut f = Flags::DEFAULT;
-        f.parse_options("strict=1:interrupt_watcher=0", "t").unwrap();
+        f.parse_options("strict=1:interrupt_watcher=0", "t")
+            .unwrap();
         f.resolve().unwrap();
         assert!(!f.interrupt_watcher, "an explicit interrupt_watcher wins");
 
         let mut f = Flags::DEFAULT;
-        f.parse_options("strict=1:assume_plain_writes_atomic=1", "t").unwrap();
+        f.parse_options("strict=1:assume_plain_writes_atomic=1", "t")
+            .unwrap();
         let e = f.resolve().unwrap_err();
         assert!(e.to_string().contains("contradicts strict=1"), "{e}");
     }
@@ -310,7 +374,8 @@ mod tests {
     #[test]
     fn permissive_requires_value_change_only() {
         let mut f = Flags::DEFAULT;
-        f.parse_options("permissive=1:report_value_change_only=0", "t").unwrap();
+        f.parse_options("permissive=1:report_value_change_only=0", "t")
+            .unwrap();
         assert!(f.resolve().is_err());
     }
 
@@ -320,7 +385,8 @@ mod tests {
         for info in Flags::describe() {
             let v = f.get(info.name).unwrap();
             assert_eq!(v, info.default);
-            f.set(info.name, &v).unwrap_or_else(|e| panic!("{}: {e}", info.name));
+            f.set(info.name, &v)
+                .unwrap_or_else(|e| panic!("{}: {e}", info.name));
         }
     }
 }

@@ -136,7 +136,9 @@ impl<T: FlagValue + AsU64> Accept<T> {
     pub(crate) fn allows(&self, v: &T) -> bool {
         match (self, v.as_u64()) {
             (Accept::Range(lo, hi), Some(n)) => (*lo..=*hi).contains(&n),
-            (Accept::PowerOfTwo(lo, hi), Some(n)) => n.is_power_of_two() && (*lo..=*hi).contains(&n),
+            (Accept::PowerOfTwo(lo, hi), Some(n)) => {
+                n.is_power_of_two() && (*lo..=*hi).contains(&n)
+            }
             _ => true,
         }
     }

@@ -61,11 +61,18 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
     match &r.other {
         Some(other) => {
             let mut names = [
-                (r.this.stack.top_symbol_offset(), r.this.stack.top_function()),
+                (
+                    r.this.stack.top_symbol_offset(),
+                    r.this.stack.top_function(),
+                ),
                 (other.stack.top_symbol_offset(), other.stack.top_function()),
             ];
             names.sort();
-            let _ = writeln!(out, "BUG: KCSAN: {} in {} / {}\n", r.bug_type, names[0].1, names[1].1);
+            let _ = writeln!(
+                out,
+                "BUG: KCSAN: {} in {} / {}\n",
+                r.bug_type, names[0].1, names[1].1
+            );
             access_line(&mut out, other);
             stack_lines(&mut out, other);
             out.push('\n');
@@ -73,7 +80,12 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
             stack_lines(&mut out, &r.this);
         }
         None => {
-            let _ = writeln!(out, "BUG: KCSAN: {} in {}\n", r.bug_type, r.this.stack.top_symbol_offset());
+            let _ = writeln!(
+                out,
+                "BUG: KCSAN: {} in {}\n",
+                r.bug_type,
+                r.this.stack.top_symbol_offset()
+            );
             out.push_str("race at unknown origin, with ");
             access_line(&mut out, &r.this);
             stack_lines(&mut out, &r.this);
@@ -85,7 +97,11 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
         let _ = writeln!(out, "value changed: 0x{old:0width$x} -> 0x{new:0width$x}");
         if r.access_mask != 0 {
             let diff = (old ^ new) & r.access_mask;
-            let _ = writeln!(out, " bits changed: 0x{diff:0width$x} with mask 0x{:0width$x}", r.access_mask);
+            let _ = writeln!(
+                out,
+                " bits changed: 0x{diff:0width$x} with mask 0x{:0width$x}",
+                r.access_mask
+            );
         }
         out.push('\n');
     }

@@ -49,7 +49,10 @@ pub(crate) struct OtherInfo {
 }
 
 /// An empty entry.
-pub(crate) const EMPTY_OTHER_INFO: OtherInfo = OtherInfo { ai: AccessInfo::EMPTY, stack: RawStack::EMPTY };
+pub(crate) const EMPTY_OTHER_INFO: OtherInfo = OtherInfo {
+    ai: AccessInfo::EMPTY,
+    stack: RawStack::EMPTY,
+};
 
 /// The entries, indexed by watchpoint slot; lives inside the report lock.
 pub(crate) type Handoff = [OtherInfo; TABLE_LEN];

@@ -88,8 +88,10 @@ struct State {
     ratelimit: RateLimit,
 }
 
-static STATE: SpinLock<State> =
-    SpinLock::new(State { handoff: [EMPTY_OTHER_INFO; TABLE_LEN], ratelimit: RateLimit::new() });
+static STATE: SpinLock<State> = SpinLock::new(State {
+    handoff: [EMPTY_OTHER_INFO; TABLE_LEN],
+    ratelimit: RateLimit::new(),
+});
 
 /// The calling thread's access as the report shows it.
 fn access_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> AccessInfo {
@@ -189,12 +191,20 @@ fn print_report(
     let this_stack = stack::sanitize(this_raw);
     let other_stack = other.map(|o| stack::sanitize(&o.stack));
     if let Some(os) = &other_stack {
-        if f.report_value_change_only && value_change == ValueChange::Maybe && !is_rcu_name(&os.top_function()) {
+        if f.report_value_change_only
+            && value_change == ValueChange::Maybe
+            && !is_rcu_name(&os.top_function())
+        {
             return;
         }
     }
     let other_top = other_stack.as_ref().map_or(0, Stack::top_pc);
-    if state.ratelimit.should_suppress(crate::delay::now_ms(), f.report_once_in_ms, this_stack.top_pc(), other_top) {
+    if state.ratelimit.should_suppress(
+        crate::delay::now_ms(),
+        f.report_once_in_ms,
+        this_stack.top_pc(),
+        other_top,
+    ) {
         return;
     }
     let side = |ai: &AccessInfo, stack: Stack| AccessReport {
@@ -204,7 +214,8 @@ fn print_report(
         task: Task {
             tid: ai.tid,
             in_interrupt: ai.in_interrupt,
-            comm: String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[])).into_owned(),
+            comm: String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[]))
+                .into_owned(),
         },
         cpu: ai.cpu,
         stack,
@@ -215,7 +226,11 @@ fn print_report(
         diff &= w.access_mask as u64;
     }
     let report = Report {
-        bug_type: if is_assert { "assert: race" } else { "data-race" },
+        bug_type: if is_assert {
+            "assert: race"
+        } else {
+            "data-race"
+        },
         other: other.zip(other_stack).map(|(o, s)| side(&o.ai, s)),
         this: side(&this, this_stack),
         value_change: (w.size <= 8 && diff != 0).then_some((w.old, w.new)),
@@ -228,7 +243,8 @@ fn print_report(
 fn exe_path() -> &'static str {
     static EXE: OnceLock<String> = OnceLock::new();
     EXE.get_or_init(|| {
-        std::fs::read_link("/proc/self/exe").map_or_else(|_| "?".to_owned(), |p| p.display().to_string())
+        std::fs::read_link("/proc/self/exe")
+            .map_or_else(|_| "?".to_owned(), |p| p.display().to_string())
     })
 }
 
@@ -236,7 +252,11 @@ fn exe_path() -> &'static str {
 
 /// Prints the statistics counters (`print_stats=1`, at exit).
 pub(crate) fn print_stats() {
-    let text = format!("kcsan: statistics for pid {}:\n{}", std::process::id(), crate::stats::render(crate::runtime::is_enabled()));
+    let text = format!(
+        "kcsan: statistics for pid {}:\n{}",
+        std::process::id(),
+        crate::stats::render(crate::runtime::is_enabled())
+    );
     let _state = STATE.lock();
     sink::emit(text.as_bytes());
 }

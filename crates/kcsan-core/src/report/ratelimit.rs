@@ -24,13 +24,25 @@ pub(crate) struct RateLimit {
 
 impl RateLimit {
     pub(crate) const fn new() -> RateLimit {
-        RateLimit { times: [ReportTime { time_ms: None, frame1: 0, frame2: 0 }; REPORT_TIMES_SIZE] }
+        RateLimit {
+            times: [ReportTime {
+                time_ms: None,
+                frame1: 0,
+                frame2: 0,
+            }; REPORT_TIMES_SIZE],
+        }
     }
 
     /// Whether a report for `(frame1, frame2)` at `now_ms` should be suppressed;
     /// if not, records it. `window_ms == 0` turns rate limiting off. For races of
     /// unknown origin `frame2` is 0.
-    pub(crate) fn should_suppress(&mut self, now_ms: u64, window_ms: u64, frame1: usize, frame2: usize) -> bool {
+    pub(crate) fn should_suppress(
+        &mut self,
+        now_ms: u64,
+        window_ms: u64,
+        frame1: usize,
+        frame2: usize,
+    ) -> bool {
         if window_ms == 0 {
             return false;
         }
@@ -48,11 +60,17 @@ impl RateLimit {
             if t < invalid_before {
                 continue;
             }
-            if (rt.frame1 == frame1 && rt.frame2 == frame2) || (rt.frame1 == frame2 && rt.frame2 == frame1) {
+            if (rt.frame1 == frame1 && rt.frame2 == frame2)
+                || (rt.frame1 == frame2 && rt.frame2 == frame1)
+            {
                 return true;
             }
         }
-        self.times[oldest] = ReportTime { time_ms: Some(now_ms), frame1, frame2 };
+        self.times[oldest] = ReportTime {
+            time_ms: Some(now_ms),
+            frame1,
+            frame2,
+        };
         false
     }
 }
@@ -78,8 +96,17 @@ mod tests {
         for i in 0..REPORT_TIMES_SIZE {
             assert!(!rl.should_suppress(100 + i as u64, 3000, 10 + i, 0));
         }
-        assert!(!rl.should_suppress(500, 3000, 9999, 0), "new pair while full");
-        assert!(!rl.should_suppress(501, 3000, 10, 0), "the oldest pair was evicted");
-        assert!(rl.should_suppress(502, 3000, 11 + 5, 0), "younger pairs stay");
+        assert!(
+            !rl.should_suppress(500, 3000, 9999, 0),
+            "new pair while full"
+        );
+        assert!(
+            !rl.should_suppress(501, 3000, 10, 0),
+            "the oldest pair was evicted"
+        );
+        assert!(
+            rl.should_suppress(502, 3000, 11 + 5, 0),
+            "younger pairs stay"
+        );
     }
 }

@@ -55,7 +55,10 @@ pub(crate) fn emit(bytes: &[u8]) {
         };
         if fd < 0 {
             let err = std::io::Error::last_os_error();
-            write_stderr(format!("kcsan: cannot open log file {path}.{pid}: {err}; writing to stderr\n").as_bytes());
+            write_stderr(
+                format!("kcsan: cannot open log file {path}.{pid}: {err}; writing to stderr\n")
+                    .as_bytes(),
+            );
         }
         LOG_FD.store(fd, Relaxed);
         LOG_PID.store(pid, Relaxed);

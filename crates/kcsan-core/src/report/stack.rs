@@ -20,7 +20,10 @@ pub(crate) struct RawStack {
 }
 
 impl RawStack {
-    pub(crate) const EMPTY: RawStack = RawStack { pcs: [0; NUM_STACK_ENTRIES], len: 0 };
+    pub(crate) const EMPTY: RawStack = RawStack {
+        pcs: [0; NUM_STACK_ENTRIES],
+        len: 0,
+    };
 
     pub(crate) fn as_slice(&self) -> &[usize] {
         &self.pcs[..self.len]
@@ -115,7 +118,14 @@ mod symbolizer {
     use super::Frame;
 
     pub(super) fn symbolize(pc: usize) -> Vec<Frame> {
-        vec![Frame { pc, function: None, text: format!("0x{pc:x}"), inlined: false, file: None, line: None }]
+        vec![Frame {
+            pc,
+            function: None,
+            text: format!("0x{pc:x}"),
+            inlined: false,
+            file: None,
+            line: None,
+        }]
     }
 }
 
@@ -131,7 +141,8 @@ pub(crate) fn is_runtime_function(name: &str) -> bool {
     if name.contains("tsan_") || name.starts_with("_Unwind_") || name.contains("_once_size") {
         return true;
     }
-    name.match_indices("kcsan_").any(|(i, _)| !name[i + "kcsan_".len()..].starts_with("test"))
+    name.match_indices("kcsan_")
+        .any(|(i, _)| !name[i + "kcsan_".len()..].starts_with("test"))
 }
 
 /// Whether a function may sit between runtime frames without ending the
@@ -179,7 +190,12 @@ impl Stack {
 /// Symbolizes `raw` and drops the leading runtime frames.
 pub(crate) fn sanitize(raw: &RawStack) -> Stack {
     let per_pc: Vec<Vec<Frame>> = raw.as_slice().iter().map(|&pc| symbolize(pc)).collect();
-    let outer_name = |frames: &Vec<Frame>| frames.last().and_then(|f| f.function.clone()).unwrap_or_default();
+    let outer_name = |frames: &Vec<Frame>| {
+        frames
+            .last()
+            .and_then(|f| f.function.clone())
+            .unwrap_or_default()
+    };
     // The runtime prefix: every frame up to the last runtime frame, as long as
     // only runtime frames and std helpers come before it.
     let mut skip = 0;
@@ -191,7 +207,9 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
             break;
         }
     }
-    Stack { frames: per_pc.into_iter().skip(skip).flatten().collect() }
+    Stack {
+        frames: per_pc.into_iter().skip(skip).flatten().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -200,10 +218,22 @@ mod tests {
 
     #[test]
     fn runtime_frames_are_recognised_by_name() {
-        for n in ["__tsan_read8", "kcsan_core::check::setup_watchpoint", "kcsan_rt::tsan::__tsan_write4", "_Unwind_Backtrace", "kcsan_disable_current"] {
+        for n in [
+            "__tsan_read8",
+            "kcsan_core::check::setup_watchpoint",
+            "kcsan_rt::tsan::__tsan_write4",
+            "_Unwind_Backtrace",
+            "kcsan_disable_current",
+        ] {
             assert!(is_runtime_function(n), "{n}");
         }
-        for n in ["main", "test_kernel_read", "kcsan_test_basic", "worker", "std::thread::spawn"] {
+        for n in [
+            "main",
+            "test_kernel_read",
+            "kcsan_test_basic",
+            "worker",
+            "std::thread::spawn",
+        ] {
             assert!(!is_runtime_function(n), "{n}");
         }
     }

@@ -1,0 +1,5 @@
+//! The subcommands.
+
+pub(crate) mod cc;
+pub(crate) mod flags;
+pub(crate) mod run;
