@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what kcsan's build, demo and tests need on a fresh Debian machine,
+# then builds the workspace in release mode. Safe to run again: it skips what
+# is already there.
+#
+#   gcc, make        the default compilers (the machine image ships them)
+#   clang-22         the second compiler the tests cover (Debian package)
+#   cargo            the Rust toolchain (the machine image ships it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v g++ >/dev/null || need_apt+=(g++)
+command -v make >/dev/null || need_apt+=(make)
+command -v clang-22 >/dev/null || need_apt+=(clang-22)
+if ((${#need_apt[@]})); then
+	echo "setup: installing ${need_apt[*]} from Debian's packages"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+	echo "setup: cargo not found; install Rust (rustup) first" >&2
+	exit 2
+fi
+
+echo "setup: building kcsan (cargo build --release)"
+cargo build --release --workspace --quiet
+echo "setup: ready: $(pwd)/target/release/kcsan and $(pwd)/target/release/libkcsan_rt.a"
