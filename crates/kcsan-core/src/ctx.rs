@@ -133,3 +133,47 @@ impl Drop for InRuntime<'_> {
         self.0.in_runtime.set(self.0.in_runtime.get() - 1);
     }
 }
+
+/// The parts of a thread's context that belong to the code it runs, saved when
+/// a signal handler interrupts it and restored when the handler returns.
+///
+/// The kernel gives interrupts their own context, so an interrupt that arrives
+/// inside an atomic region or a `kcsan_disable_current()` section is still
+/// checked normally, and its annotations cannot leak into the task's state.
+#[derive(Debug)]
+pub struct Interrupted {
+    disable_count: i32,
+    atomic_next: i32,
+    atomic_nest_count: i32,
+    in_flat_atomic: bool,
+    access_mask: usize,
+}
+
+/// A signal handler starts on this thread: switch to a fresh interrupt context.
+pub fn interrupt_enter() -> Interrupted {
+    with(|c| {
+        let saved = Interrupted {
+            disable_count: c.disable_count.replace(0),
+            atomic_next: c.atomic_next.replace(0),
+            atomic_nest_count: c.atomic_nest_count.replace(0),
+            in_flat_atomic: c.in_flat_atomic.replace(false),
+            access_mask: c.access_mask.replace(0),
+        };
+        c.signal_depth.set(c.signal_depth.get() + 1);
+        c.update_gate();
+        saved
+    })
+}
+
+/// The signal handler returns: restore the interrupted code's context.
+pub fn interrupt_exit(saved: Interrupted) {
+    with(|c| {
+        c.disable_count.set(saved.disable_count);
+        c.atomic_next.set(saved.atomic_next);
+        c.atomic_nest_count.set(saved.atomic_nest_count);
+        c.in_flat_atomic.set(saved.in_flat_atomic);
+        c.access_mask.set(saved.access_mask);
+        c.signal_depth.set(c.signal_depth.get().saturating_sub(1));
+        c.update_gate();
+    });
+}

@@ -33,6 +33,7 @@ pub mod annotate;
 mod check;
 pub mod config;
 mod ctx;
+pub use ctx::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
 mod permissive;

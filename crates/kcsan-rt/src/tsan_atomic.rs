@@ -7,7 +7,7 @@
 //! compiler *replaces* the atomic instruction with the call, so each entry point
 //! is a hook "whose job is to also execute the operation itself". Each one
 //!
-//! 1. checks the access as marked ([`check_marked`]: never sets a watchpoint,
+//! 1. checks the access as marked (`check_marked`: never sets a watchpoint,
 //!    but is seen by one, and skipped entirely under `ignore_atomics`), and then
 //! 2. performs the real operation with the requested memory order and returns
 //!    exactly what the compiler builtin would have returned.
@@ -521,10 +521,6 @@ unsafe fn checked_cas_bool<T: AtomicInt>(
 
 /// Defines the twelve `__tsan_atomic<bits>_*` entry points for one width. The
 /// names are spelled out in each invocation so that they can be grepped.
-///
-/// The functions are `pub(crate)`: `#[no_mangle]` exports the symbol from the
-/// static and shared library whatever the visibility, and `pub` in this private
-/// module would only trip `unreachable_pub`.
 macro_rules! define_tsan_atomics {
     (
         $t:ty, $bits:literal {
@@ -542,7 +538,7 @@ macro_rules! define_tsan_atomics {
         /// # Safety
         /// `a` must be the address of an object the program loads atomically.
         #[unsafe(no_mangle)]
-        pub(crate) unsafe extern "C" fn $load(a: *const $t, mo: c_int) -> $t {
+        pub unsafe extern "C" fn $load(a: *const $t, mo: c_int) -> $t {
             // SAFETY: forwarded (the compiler passes the object being loaded).
             unsafe { checked_load(a, mo) }
         }
@@ -553,7 +549,7 @@ macro_rules! define_tsan_atomics {
         /// # Safety
         /// `a` must be the address of an object the program stores to atomically.
         #[unsafe(no_mangle)]
-        pub(crate) unsafe extern "C" fn $store(a: *mut $t, v: $t, mo: c_int) {
+        pub unsafe extern "C" fn $store(a: *mut $t, v: $t, mo: c_int) {
             // SAFETY: forwarded (the compiler passes the object being stored to).
             unsafe { checked_store(a, v, mo) }
         }
@@ -565,7 +561,7 @@ macro_rules! define_tsan_atomics {
             /// # Safety
             /// `a` must be the address of an object the program modifies atomically.
             #[unsafe(no_mangle)]
-            pub(crate) unsafe extern "C" fn $rmw_fn(a: *mut $t, v: $t, mo: c_int) -> $t {
+            pub unsafe extern "C" fn $rmw_fn(a: *mut $t, v: $t, mo: c_int) -> $t {
                 // SAFETY: forwarded (the compiler passes the object being modified).
                 unsafe { checked_rmw(a, v, mo, <$t as AtomicInt>::$rmw) }
             }
@@ -579,7 +575,7 @@ macro_rules! define_tsan_atomics {
         /// `a` must be the address of an object the program modifies atomically;
         /// `c` must be valid for reads and writes.
         #[unsafe(no_mangle)]
-        pub(crate) unsafe extern "C" fn $strong(a: *mut $t, c: *mut $t, v: $t, mo: c_int, fail_mo: c_int) -> c_int {
+        pub unsafe extern "C" fn $strong(a: *mut $t, c: *mut $t, v: $t, mo: c_int, fail_mo: c_int) -> c_int {
             // SAFETY: forwarded (the compiler passes the object and its "expected" slot).
             unsafe { checked_cas_bool(a, c, v, mo, fail_mo, false) }
         }
@@ -590,7 +586,7 @@ macro_rules! define_tsan_atomics {
         /// # Safety
         /// As for the strong form.
         #[unsafe(no_mangle)]
-        pub(crate) unsafe extern "C" fn $weak(a: *mut $t, c: *mut $t, v: $t, mo: c_int, fail_mo: c_int) -> c_int {
+        pub unsafe extern "C" fn $weak(a: *mut $t, c: *mut $t, v: $t, mo: c_int, fail_mo: c_int) -> c_int {
             // SAFETY: forwarded (the compiler passes the object and its "expected" slot).
             unsafe { checked_cas_bool(a, c, v, mo, fail_mo, true) }
         }
@@ -601,7 +597,7 @@ macro_rules! define_tsan_atomics {
         /// # Safety
         /// `a` must be the address of an object the program modifies atomically.
         #[unsafe(no_mangle)]
-        pub(crate) unsafe extern "C" fn $val(a: *mut $t, c: $t, v: $t, mo: c_int, fail_mo: c_int) -> $t {
+        pub unsafe extern "C" fn $val(a: *mut $t, c: $t, v: $t, mo: c_int, fail_mo: c_int) -> $t {
             // SAFETY: forwarded (the compiler passes the object being modified).
             match unsafe { checked_cas(a, c, v, mo, fail_mo, false) } {
                 Ok(old) | Err(old) => old,
@@ -700,10 +696,8 @@ define_tsan_atomics!(u128, 128 {
 
 /// `__atomic_thread_fence` / `atomic_thread_fence` / `__sync_synchronize`: a
 /// real fence with order `mo`. No access is checked.
-///
-/// (`pub(crate)`: see [`define_tsan_atomics`].)
 #[unsafe(no_mangle)]
-pub(crate) extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
+pub extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
     match order(mo) {
         // A relaxed fence does nothing in C; `fence(Relaxed)` would panic.
         Relaxed => {}
@@ -719,7 +713,7 @@ pub(crate) extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
 /// release = `release`; kernel-kcsan.md §1.4). That mapping is added with
 /// weak-memory support; until then this is only the fence itself.
 #[unsafe(no_mangle)]
-pub(crate) extern "C" fn __tsan_atomic_signal_fence(mo: c_int) {
+pub extern "C" fn __tsan_atomic_signal_fence(mo: c_int) {
     match order(mo) {
         // `compiler_fence(Relaxed)` would panic; a relaxed fence does nothing.
         Relaxed => {}
