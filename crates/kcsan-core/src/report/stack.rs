@@ -134,6 +134,9 @@ pub(crate) fn symbolize(pc: usize) -> Vec<Frame> {
     symbolizer::symbolize(pc)
 }
 
+/// The function through which the runtime calls signal handlers (kcsan-rt).
+const SIGNAL_TRAMPOLINE: &str = "kcsan_rt::signal::trampoline";
+
 /// Whether a function belongs to the runtime. The kernel's rule (names that
 /// contain `tsan_`, or `kcsan_` not followed by `test`) plus our crates' paths
 /// and the unwinder.
@@ -207,9 +210,15 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
             break;
         }
     }
-    Stack {
-        frames: per_pc.into_iter().skip(skip).flatten().collect(),
-    }
+    // A signal handler's stack ends at the runtime's trampoline: what lies
+    // below is the interrupted code (often the runtime itself), not the path
+    // that led to this access.
+    let end = per_pc
+        .iter()
+        .skip(skip)
+        .position(|frames| outer_name(frames).contains(SIGNAL_TRAMPOLINE))
+        .map_or(per_pc.len(), |i| skip + i);
+    Stack { frames: per_pc.into_iter().take(end).skip(skip).flatten().collect() }
 }
 
 #[cfg(test)]

@@ -76,9 +76,10 @@ static long test_var;
 
 static _Atomic unsigned char a8;
 static _Atomic unsigned short a16;
-static _Atomic int a32;
-static _Atomic long long a64;
+static _Atomic unsigned int a32;
+static _Atomic unsigned long long a64;
 static _Atomic u128 a128;
+static _Atomic int ai;
 static atomic_flag flag = ATOMIC_FLAG_INIT;
 
 #define LOAD(V) __atomic_load_n(&(V), __ATOMIC_SEQ_CST)
@@ -272,9 +273,10 @@ static void kernel_sequence(void)
 
 /* ===== C11 <stdatomic.h> ===== */
 
-#define STDATOMIC_SEQ(A, K)                                                              \
+#define STDATOMIC_SEQ(T, A, K)                                                           \
 	do {                                                                             \
-		__typeof__(A + 0) e;                                                     \
+		const T k = (T)(K);                                                      \
+		T e;                                                                     \
 		atomic_store(&A, K);                                                     \
 		REC(A);                                                                  \
 		REC(A++);                                                                \
@@ -290,24 +292,24 @@ static void kernel_sequence(void)
 		REC(A <<= 2); /* likewise */                                             \
 		REC(A);                                                                  \
 		REC(atomic_load_explicit(&A, memory_order_acquire));                     \
-		atomic_store_explicit(&A, K + 1, memory_order_release);                  \
+		atomic_store_explicit(&A, k + 1, memory_order_release);                  \
 		REC(atomic_load_explicit(&A, memory_order_relaxed));                     \
-		REC(atomic_exchange_explicit(&A, K, memory_order_acq_rel));              \
+		REC(atomic_exchange_explicit(&A, k, memory_order_acq_rel));              \
 		REC(atomic_fetch_add_explicit(&A, 3, memory_order_relaxed));             \
 		REC(atomic_fetch_sub_explicit(&A, 5, memory_order_release));             \
 		REC(atomic_fetch_or_explicit(&A, 0x41, memory_order_acquire));           \
 		REC(atomic_fetch_and_explicit(&A, 0x7e, memory_order_seq_cst));          \
 		REC(atomic_fetch_xor_explicit(&A, 0x3c, memory_order_acq_rel));          \
 		e = atomic_load(&A);                                                     \
-		REC(atomic_compare_exchange_strong(&A, &e, K + 2));                      \
+		REC(atomic_compare_exchange_strong(&A, &e, k + 2));                      \
 		REC(e);                                                                  \
-		REC(atomic_compare_exchange_strong(&A, &e, K + 3));                      \
+		REC(atomic_compare_exchange_strong(&A, &e, k + 3));                      \
 		REC(e);                                                                  \
-		REC(atomic_compare_exchange_weak_explicit(&A, &e, K + 4, memory_order_release, \
+		REC(atomic_compare_exchange_weak_explicit(&A, &e, k + 4, memory_order_release, \
 							  memory_order_relaxed));        \
 		REC(e);                                                                  \
 		e = 1;                                                                   \
-		REC(atomic_compare_exchange_weak_explicit(&A, &e, K + 5, memory_order_acq_rel, \
+		REC(atomic_compare_exchange_weak_explicit(&A, &e, k + 5, memory_order_acq_rel, \
 							  memory_order_acquire));        \
 		REC(e);                                                                  \
 		REC(A);                                                                  \
@@ -315,11 +317,22 @@ static void kernel_sequence(void)
 
 static void stdatomic_sequence(void)
 {
-	STDATOMIC_SEQ(a8, 0xa5);
-	STDATOMIC_SEQ(a16, 0xa55a);
-	STDATOMIC_SEQ(a32, 0x7eadbeef);
-	STDATOMIC_SEQ(a64, -0x0123456789abcdefLL);
-	STDATOMIC_SEQ(a128, ((u128)0x8000000000000001ULL << 64) | 0xfedcba9876543210ULL);
+	STDATOMIC_SEQ(unsigned char, a8, 0xa5);
+	STDATOMIC_SEQ(unsigned short, a16, 0xa55a);
+	STDATOMIC_SEQ(unsigned int, a32, 0xdeadbeef);
+	STDATOMIC_SEQ(unsigned long long, a64, 0xf0e1d2c3b4a59687ULL);
+	STDATOMIC_SEQ(u128, a128, ((u128)0x8000000000000001ULL << 64) | 0xfedcba9876543210ULL);
+
+	/* Signed, small values: `_Atomic int x; x++` and friends. */
+	ai = 5;
+	REC(ai++);
+	REC(ai--);
+	REC(++ai);
+	REC(ai -= 20);
+	REC(ai += 3);
+	REC(ai *= -3);
+	REC(ai /= 2);
+	REC(ai);
 
 	REC(atomic_flag_test_and_set(&flag));
 	REC(atomic_flag_test_and_set(&flag));
