@@ -343,3 +343,34 @@ pub extern "C" fn __tsan_ignore_thread_end() {
 pub extern "C" fn __tsan_init() {
     kcsan_core::runtime::ensure_init();
 }
+
+// ===== Happens-before annotations =====
+
+/// Defines ThreadSanitizer's synchronization annotations as no-ops. Programs
+/// and libraries built for TSan call them to describe synchronization TSan
+/// cannot see; KCSAN does not track happens-before, so it needs no such
+/// description, and accepting the calls keeps those programs linking.
+macro_rules! happens_before_annotations {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[doc = concat!("ThreadSanitizer's `", stringify!($name), "`: nothing to do without happens-before tracking.")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $name($($arg: $ty),*) {
+            $(let _ = $arg;)*
+        }
+    )*};
+}
+
+happens_before_annotations! {
+    __tsan_acquire(addr: *mut c_void);
+    __tsan_release(addr: *mut c_void);
+    __tsan_mutex_create(addr: *mut c_void, flags: u32);
+    __tsan_mutex_destroy(addr: *mut c_void, flags: u32);
+    __tsan_mutex_pre_lock(addr: *mut c_void, flags: u32);
+    __tsan_mutex_post_lock(addr: *mut c_void, flags: u32, recursion: c_int);
+    __tsan_mutex_pre_unlock(addr: *mut c_void, flags: u32);
+    __tsan_mutex_post_unlock(addr: *mut c_void, flags: u32);
+    __tsan_mutex_pre_signal(addr: *mut c_void, flags: u32);
+    __tsan_mutex_post_signal(addr: *mut c_void, flags: u32);
+    __tsan_mutex_pre_divert(addr: *mut c_void, flags: u32);
+    __tsan_mutex_post_divert(addr: *mut c_void, flags: u32);
+}

@@ -102,8 +102,8 @@ macro_rules! flags {
 }
 
 flags! {
-    /// Turn KCSAN on when the program starts. With 0, the runtime stays off until
-    /// it is turned on at run time.
+    /// Turn KCSAN on when the program starts. With 0, the runtime starts
+    /// switched off and checks nothing until it is switched on at run time.
     early_enable: bool = true, accept Accept::Any, kernel "kcsan.early_enable";
 
     /// Eligible (plain) memory accesses each thread skips before it sets up a

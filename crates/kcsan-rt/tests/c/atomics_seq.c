@@ -30,11 +30,6 @@
 #define STR_(a) #a
 #define STR(a) STR_(a)
 
-#if defined(__GNUC__) && !defined(__clang__)
-/* "the semantics of __sync_fetch_and_nand changed in GCC 4.4": we know. */
-#pragma GCC diagnostic ignored "-Wsync-nand"
-#endif
-
 typedef unsigned __int128 u128;
 
 /* ===== Recording ===== */
