@@ -13,7 +13,6 @@
 //! entry points, so the test cannot pass vacuously.
 
 use std::collections::BTreeSet;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::{env, fs};
@@ -67,7 +66,10 @@ const CLANG_22: Compiler = Compiler {
         "-tsan-instrument-func-entry-exit=0",
     ],
     native: &[],
-    quiet: &["-Wno-sync-fetch-and-nand-semantics-changed", "-Wno-atomic-alignment"],
+    quiet: &[
+        "-Wno-sync-fetch-and-nand-semantics-changed",
+        "-Wno-atomic-alignment",
+    ],
     cas: &["compare_exchange_val"],
 };
 
@@ -110,42 +112,45 @@ fn clang22_atomics_match_builtins() {
 
 /// Builds and runs the comparison program with `compiler`.
 fn run_sequence(compiler: &Compiler) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("c");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("c");
     let seq_c = src.join("atomics_seq.c");
     let main_c = src.join("atomics_main.c");
     let rt = staticlib();
     let dir = ScratchDir::new(compiler.cc);
-    let obj = |name: &str| dir.path().join(name);
-
-    let cc = |args: &[&OsStr]| {
-        let mut cmd = Command::new(compiler.cc);
-        cmd.args(args);
-        check_output(&mut cmd)
-    };
+    let instr_o = dir.path().join("instr.o");
+    let native_o = dir.path().join("native.o");
+    let main_o = dir.path().join("main.o");
+    let prog = dir.path().join("atomics");
+    let cc = || Command::new(compiler.cc);
 
     // 1. The instrumented and the plain sequence, and the driver.
-    let mut instrumented: Vec<&OsStr> = Vec::new();
-    instrumented.extend(compiler.instrumented.iter().map(OsStr::new));
-    instrumented.extend(compiler.quiet.iter().map(OsStr::new));
-    instrumented.extend(["-DSEQ_NAME=seq_instrumented", "-c"].map(OsStr::new));
-    let instr_o = obj("instr.o");
-    instrumented.extend([seq_c.as_os_str(), OsStr::new("-o"), instr_o.as_os_str()]);
-    cc(&instrumented);
-
-    let mut native: Vec<&OsStr> = vec![OsStr::new("-O2")];
-    native.extend(compiler.native.iter().map(OsStr::new));
-    native.extend(compiler.quiet.iter().map(OsStr::new));
-    native.extend(["-DSEQ_NAME=seq_native", "-c"].map(OsStr::new));
-    let native_o = obj("native.o");
-    native.extend([seq_c.as_os_str(), OsStr::new("-o"), native_o.as_os_str()]);
-    cc(&native);
-
-    let main_o = obj("main.o");
-    cc(&["-O2", "-Wall", "-c"]
-        .map(OsStr::new)
-        .into_iter()
-        .chain([main_c.as_os_str(), OsStr::new("-o"), main_o.as_os_str()])
-        .collect::<Vec<_>>());
+    check_output(
+        cc().args(compiler.instrumented)
+            .args(compiler.quiet)
+            .arg("-DSEQ_NAME=seq_instrumented")
+            .arg("-c")
+            .arg(&seq_c)
+            .arg("-o")
+            .arg(&instr_o),
+    );
+    check_output(
+        cc().arg("-O2")
+            .args(compiler.native)
+            .args(compiler.quiet)
+            .arg("-DSEQ_NAME=seq_native")
+            .arg("-c")
+            .arg(&seq_c)
+            .arg("-o")
+            .arg(&native_o),
+    );
+    check_output(
+        cc().args(["-O2", "-Wall", "-c"])
+            .arg(&main_c)
+            .arg("-o")
+            .arg(&main_o),
+    );
 
     // 2. The instrumented object must call every entry point, so that the
     //    comparison below covers each of them.
@@ -168,15 +173,22 @@ fn run_sequence(compiler: &Compiler) {
 
     // 3. Link against our runtime; -latomic serves the plain object's 16-byte
     //    atomics. No -fsanitize=thread here: that would link libtsan.
-    let prog = obj("atomics");
-    let mut link: Vec<&OsStr> = vec![main_o.as_os_str(), instr_o.as_os_str(), native_o.as_os_str(), rt.as_os_str()];
-    link.extend(["-pthread", "-ldl", "-lm", "-lrt", "-lgcc_s", "-latomic", "-o"].map(OsStr::new));
-    link.push(prog.as_os_str());
-    cc(&link);
+    check_output(
+        cc().arg(&main_o)
+            .arg(&instr_o)
+            .arg(&native_o)
+            .arg(&rt)
+            .args([
+                "-pthread", "-ldl", "-lm", "-lrt", "-lgcc_s", "-latomic", "-o",
+            ])
+            .arg(&prog),
+    );
 
     // 4. Run: identical records, exact counters, and no report (every access
     //    that two threads share is atomic).
-    let out = Command::new(&prog).output().expect("run the atomics test program");
+    let out = Command::new(&prog)
+        .output()
+        .expect("run the atomics test program");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     print!("{}: {stdout}", compiler.cc);
@@ -201,12 +213,17 @@ fn run_sequence(compiler: &Compiler) {
 
 /// Whether `cc --version` runs.
 fn available(cc: &str) -> bool {
-    Command::new(cc).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(cc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs `cmd`, panicking with its output unless it succeeds.
 fn check_output(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed ({}):\n{}{}",
@@ -226,7 +243,11 @@ fn tsan_atomic_refs(object: &Path) -> BTreeSet<String> {
         .filter(|sym| sym.starts_with("__tsan_atomic"))
         .map(str::to_owned)
         .collect();
-    assert!(!refs.is_empty(), "{} should reference __tsan_atomic* symbols", object.display());
+    assert!(
+        !refs.is_empty(),
+        "{} should reference __tsan_atomic* symbols",
+        object.display()
+    );
     refs
 }
 
@@ -239,20 +260,28 @@ fn tsan_atomic_refs(object: &Path) -> BTreeSet<String> {
 /// it is missing anyway, build it with `cargo build -p kcsan-rt`.
 fn staticlib() -> PathBuf {
     let exe = env::current_exe().expect("path of the test binary");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("<target>/<profile>/deps/<test>");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("<target>/<profile>/deps/<test>");
     let lib = profile_dir.join("libkcsan_rt.a");
     if lib.exists() {
         return lib;
     }
 
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "-p", "kcsan-rt"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.args(["build", "-p", "kcsan-rt"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     check_output(&mut cmd);
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     let lib = target_dir.join("debug").join("libkcsan_rt.a");
-    assert!(lib.exists(), "`cargo build -p kcsan-rt` should produce {}", lib.display());
+    assert!(
+        lib.exists(),
+        "`cargo build -p kcsan-rt` should produce {}",
+        lib.display()
+    );
     lib
 }
 
