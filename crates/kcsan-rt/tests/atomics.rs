@@ -191,7 +191,9 @@ fn run_sequence(compiler: &Compiler) {
         .expect("run the atomics test program");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{}: {stdout}", compiler.cc);
+    for line in stdout.lines() {
+        println!("{}: {line}", compiler.cc);
+    }
     assert!(
         out.status.success(),
         "{}: the instrumented atomics should behave exactly like the builtins, \
@@ -253,18 +255,16 @@ fn tsan_atomic_refs(object: &Path) -> BTreeSet<String> {
 
 /// The `libkcsan_rt.a` built for this test run.
 ///
-/// Building kcsan-rt's lib target for this test builds all its crate types in
-/// one rustc invocation, so the staticlib sits next to the rlib this test
-/// links: in `<target dir>/<profile>/`, two levels above the test binary (in
-/// `deps/`). That follows `CARGO_TARGET_DIR`, `--release` and `--target`. If
-/// it is missing anyway, build it with `cargo build -p kcsan-rt`.
+/// Cargo builds kcsan-rt's lib target for this test with all its crate types in
+/// one rustc invocation, into `<target dir>/<profile>/deps/`: the directory of
+/// the test binary. That copy is fresh and follows `CARGO_TARGET_DIR`,
+/// `--release` and `--target`. (The copy one level up is only refreshed by
+/// `cargo build`, so it can be stale here.) If it is missing anyway, build it
+/// with `cargo build -p kcsan-rt`.
 fn staticlib() -> PathBuf {
     let exe = env::current_exe().expect("path of the test binary");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("<target>/<profile>/deps/<test>");
-    let lib = profile_dir.join("libkcsan_rt.a");
+    let deps = exe.parent().expect("the test binary's directory");
+    let lib = deps.join("libkcsan_rt.a");
     if lib.exists() {
         return lib;
     }

@@ -265,6 +265,7 @@ pub(crate) fn print_stats() {
 pub(crate) fn after_fork_in_child() {
     // SAFETY: only the forking thread exists in the child.
     unsafe { STATE.force_unlock() };
+    stack::after_fork_in_child();
     let mut state = STATE.lock();
     for e in state.handoff.iter_mut() {
         e.ai.size = 0;

@@ -90,14 +90,15 @@ pub struct Frame {
 
 #[cfg(feature = "symbolize")]
 mod symbolizer {
-    use std::sync::Mutex;
-
     use super::Frame;
+    use crate::report::lock::SpinLock;
 
-    static SYMBOLIZER: Mutex<Option<kcsan_symbolize::Symbolizer>> = Mutex::new(None);
+    /// The symbolizer and its caches. A spinlock, not a mutex, so that a
+    /// forked child can reset it (see `after_fork_in_child`).
+    static SYMBOLIZER: SpinLock<Option<kcsan_symbolize::Symbolizer>> = SpinLock::new(None);
 
     pub(super) fn symbolize(pc: usize) -> Vec<Frame> {
-        let mut guard = SYMBOLIZER.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = SYMBOLIZER.lock();
         let sym = guard.get_or_insert_with(kcsan_symbolize::Symbolizer::new);
         sym.symbolize(pc, false)
             .into_iter()
@@ -110,6 +111,17 @@ mod symbolizer {
                 line: f.line,
             })
             .collect()
+    }
+
+    /// A thread of the parent may have been symbolizing when it forked: its
+    /// caches may be half-updated, so the child forgets them (leaking, not
+    /// dropping, what may be inconsistent) and starts afresh.
+    pub(super) fn after_fork_in_child() {
+        // SAFETY: only the forking thread exists in the child.
+        unsafe { SYMBOLIZER.force_unlock() };
+        if let Some(old) = SYMBOLIZER.lock().take() {
+            core::mem::forget(old);
+        }
     }
 }
 
@@ -127,6 +139,13 @@ mod symbolizer {
             line: None,
         }]
     }
+
+    pub(super) fn after_fork_in_child() {}
+}
+
+/// Resets the symbolizer in a forked child.
+pub(crate) fn after_fork_in_child() {
+    symbolizer::after_fork_in_child();
 }
 
 /// The frames of one pc (inlined ones first, then the containing function).
