@@ -17,10 +17,12 @@
  *   sort   each thread repeatedly fills a private 4096-element array from an
  *          xorshift generator, heapsorts it and checks it: a real algorithm
  *          whose loads and stores are instrumented but which also compares,
- *          branches and mispredicts. N/25000 rounds per thread.
- *   mutex  each thread does a little private work (16 read-modify-writes of a
+ *          branches and mispredicts. N/250000 rounds per thread (about
+ *          1.8 instrumented accesses per unit of N in all).
+ *   mutex  each thread does a little private work (32 read-modify-writes of a
  *          private table) and then updates a shared counter and histogram under
- *          a pthread mutex. N/64 iterations per thread.
+ *          a pthread mutex. N/128 iterations per thread (about one
+ *          instrumented access per unit of N in all).
  *
  * Nothing here is racy, so no runtime reports anything. No atomics are used
  * (the empty-hook runtime could not implement them); threads start together
@@ -101,7 +103,7 @@ static void *sort_worker(void *arg)
 	long id = (long)arg;
 	uint64_t *a = xcalloc(SORT_LEN, sizeof(*a));
 	uint64_t x = 0x9E3779B97F4A7C15ull * (uint64_t)(id + 1), sum = 0;
-	long rounds = n / 25000;
+	long rounds = n / 250000;
 
 	pthread_barrier_wait(&start);
 	for (long r = 0; r < rounds; r++) {
@@ -138,11 +140,11 @@ static void *mutex_worker(void *arg)
 	long id = (long)arg;
 	uint64_t *table = xcalloc(256, sizeof(*table));
 	uint64_t x = 0x2545F4914F6CDD1Dull * (uint64_t)(id + 1);
-	long iters = n / 64;
+	long iters = n / 128;
 
 	pthread_barrier_wait(&start);
 	for (long i = 0; i < iters; i++) {
-		for (int k = 0; k < 16; k++) {
+		for (int k = 0; k < 32; k++) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;

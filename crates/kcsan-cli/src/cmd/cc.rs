@@ -278,10 +278,9 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
         program = p.to_owned();
         args.remove(0);
     }
-    if program == "clang" || program == "clang-22" {
-        if cxx {
-            program = program.replace("clang", "clang++");
-        }
+    // `kcsan c++ --kcsan-cc=clang-22` means clang++-22.
+    if cxx && program.starts_with("clang") && !program.starts_with("clang++") {
+        program = program.replacen("clang", "clang++", 1);
     }
     let compiler = Compiler::new(program);
     if args.is_empty() {
