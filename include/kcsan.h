@@ -80,9 +80,6 @@ void kcsan_atomic_next(int n);
  */
 void kcsan_set_access_mask(unsigned long mask);
 
-#define __kcsan_disable_current kcsan_disable_current
-#define __kcsan_enable_current kcsan_enable_current_nowarn
-
 /* Explicit checks: tell KCSAN about accesses it cannot see (e.g. in asm). */
 #define kcsan_check_access(ptr, size, type) __kcsan_check_access((ptr), (size), (type))
 #define kcsan_check_read(ptr, size) kcsan_check_access((ptr), (size), 0)
@@ -191,6 +188,10 @@ static inline void kcsan_set_access_mask(unsigned long mask) { (void)mask; }
 #define ASSERT_EXCLUSIVE_BITS(var, mask) ((void)sizeof(var), (void)(mask))
 
 #endif /* KCSAN_ENABLED */
+
+/* The kernel's names for the pair data_race() uses. */
+#define __kcsan_disable_current kcsan_disable_current
+#define __kcsan_enable_current kcsan_enable_current_nowarn
 
 #ifdef __cplusplus
 }
