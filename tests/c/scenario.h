@@ -3,8 +3,8 @@
  * scenario.h - small helpers shared by the C scenarios in tests/c/.
  *
  * Not a scenario itself (the harness only runs *.c / *.cpp). Everything here
- * is static inline and touches no shared memory, so it adds no accesses of
- * its own to a scenario's reports.
+ * is static and touches no shared memory, so it adds no accesses of its own
+ * to a scenario's reports.
  *
  * Scenarios loop for a time budget instead of a fixed iteration count, so a
  * program behaves the same on a slow, loaded or fast machine: with a racing
@@ -23,8 +23,18 @@
 /* A compiler barrier: each loop iteration really accesses memory. */
 #define barrier() __asm__ __volatile__("" ::: "memory")
 
-/* Milliseconds on the monotonic clock (clock_gettime is uninstrumented libc). */
-static inline int64_t scenario_now_ms(void)
+/*
+ * Not instrumented: a scenario's statistics (setup_watchpoints) then count
+ * only the scenario's own accesses, not this helper's struct timespec.
+ */
+#if defined(__clang__)
+#define SCENARIO_UNINSTRUMENTED __attribute__((noinline, unused, no_sanitize("thread")))
+#else
+#define SCENARIO_UNINSTRUMENTED __attribute__((noinline, unused, no_sanitize_thread))
+#endif
+
+/* Milliseconds on the monotonic clock. */
+static SCENARIO_UNINSTRUMENTED int64_t scenario_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -55,6 +65,21 @@ static inline struct scenario_deadline scenario_deadline_in(int64_t ms)
 static inline int scenario_expired(const struct scenario_deadline *d, long i)
 {
 	return (i & 255) == 0 && scenario_now_ms() >= d->end_ms;
+}
+
+/*
+ * A table written once, by scenario_table_init() before any thread starts,
+ * and then only read: plain reads of it are watched but never racy. Silent
+ * scenarios read it so that their statistics prove watchpoints were set up.
+ * (A table never written at all would be constant-folded, and its reads not
+ * instrumented.)
+ */
+__attribute__((unused)) static long scenario_table[64];
+
+static inline void scenario_table_init(void)
+{
+	for (int i = 0; i < 64; i++)
+		scenario_table[i] = (long)i * i + 1;
 }
 
 /* pthread_create that dies loudly on failure. */

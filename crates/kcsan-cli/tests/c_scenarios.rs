@@ -42,7 +42,7 @@
 //! directory), `%run` (marks the run step), `%%` (`%`). Paths contain no spaces.
 //!
 //! Patterns are literal text with `{{regex}}` placeholders and a small regex
-//! subset (`[0-9a-f]+`, `[0-9]+`, `.*`, `\d`, `?`, `^`, `$`, ...): see
+//! subset (`[0-9a-f]+`, `[0-9]+`, `.*`, `\d`, `?`, `(a|b)`, `^`, `$`, ...): see
 //! `support::Pattern`. A pattern matches a substring of a line; `{{^}}` and
 //! `{{$}}` pin it. `[[name]]` in a pattern is the line number of the source
 //! line that carries the marker `[[@name]]` (in a comment), so a pattern can
@@ -177,7 +177,10 @@ impl Scenario {
                     .find("]]")
                     .unwrap_or_else(|| fail(i + 1, "unclosed `[[@`".into()));
                 if markers.insert(after[..end].to_owned(), i + 1).is_some() {
-                    fail(i + 1, format!("marker [[@{}]] defined twice", &after[..end]));
+                    fail(
+                        i + 1,
+                        format!("marker [[@{}]] defined twice", &after[..end]),
+                    );
                 }
                 rest = &after[end + 2..];
             }
@@ -192,9 +195,9 @@ impl Scenario {
                     .find("]]")
                     .unwrap_or_else(|| fail(line, format!("unclosed `[[` in `{p}`")));
                 let var = &after[..end];
-                let n = markers
-                    .get(var)
-                    .unwrap_or_else(|| fail(line, format!("no line carries the marker [[@{var}]]")));
+                let n = markers.get(var).unwrap_or_else(|| {
+                    fail(line, format!("no line carries the marker [[@{var}]]"))
+                });
                 out.push_str(&n.to_string());
                 rest = &after[end + 2..];
             }
@@ -233,7 +236,13 @@ impl Scenario {
                 continue;
             };
             if !DIRECTIVES.contains(&key) {
-                fail(n, format!("unknown directive `{key}:` (known: {})", DIRECTIVES.join(", ")));
+                fail(
+                    n,
+                    format!(
+                        "unknown directive `{key}:` (known: {})",
+                        DIRECTIVES.join(", ")
+                    ),
+                );
             }
             match key {
                 "RUN" => s.run.push(value.to_owned()),
@@ -261,7 +270,10 @@ impl Scenario {
                         "parent" => From::Parent,
                         "child" => From::Child,
                         "any" => From::Any,
-                        v => fail(n, format!("REPORT-FROM: expected parent or child, got `{v}`")),
+                        v => fail(
+                            n,
+                            format!("REPORT-FROM: expected parent or child, got `{v}`"),
+                        ),
                     }
                 }
                 "STDERR" => s.stderr.push(pattern(n, value)),
@@ -354,8 +366,8 @@ impl Run {
 fn log_location(options: &str) -> Option<(PathBuf, String)> {
     let value = options
         .split(':')
-        .filter_map(|item| item.trim().strip_prefix("log_path="))
-        .last()?
+        .rev()
+        .find_map(|item| item.trim().strip_prefix("log_path="))?
         .trim_matches(|c| c == '\'' || c == '"');
     if value.is_empty() {
         return None;
@@ -398,7 +410,11 @@ fn run_scenario(file: &str, cc: Cc) {
         return;
     }
     let kcsan = support::kcsan();
-    let stem = Path::new(file).file_stem().unwrap().to_string_lossy().into_owned();
+    let stem = Path::new(file)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let mut scratch = support::scratch(&format!("{stem}-{}", cc.name()));
     let subst = Subst {
         kcsan: kcsan.display().to_string(),
@@ -445,7 +461,11 @@ fn run_scenario(file: &str, cc: Cc) {
         }
     }
 
-    let mut argv: Vec<String> = run_step.split_whitespace().skip(1).map(str::to_owned).collect();
+    let mut argv: Vec<String> = run_step
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_owned)
+        .collect();
     assert!(!argv.is_empty(), "{what}: `%run` without a program");
     argv.extend(sc.args.iter().map(|a| subst.apply(a)));
     let options = sc
@@ -455,9 +475,7 @@ fn run_scenario(file: &str, cc: Cc) {
         .collect::<Vec<_>>()
         .join(":");
     let logs_at = log_location(&options);
-    let min_runs = sc
-        .runs
-        .unwrap_or(if sc.has_expectations() { 1 } else { 2 });
+    let min_runs = sc.runs.unwrap_or(if sc.has_expectations() { 1 } else { 2 });
 
     let start = Instant::now();
     let mut history: VecDeque<Run> = VecDeque::new();
@@ -479,8 +497,12 @@ fn run_scenario(file: &str, cc: Cc) {
         for (k, v) in &sc.env {
             cmd.env(k, subst.apply(v));
         }
-        let outcome =
-            support::run_captured(&mut cmd, scratch.path(), &format!("run{number}"), sc.timeout);
+        let outcome = support::run_captured(
+            &mut cmd,
+            scratch.path(),
+            &format!("run{number}"),
+            sc.timeout,
+        );
 
         // Reports, and where they came from.
         let mut problems = Vec::new();
@@ -489,9 +511,8 @@ fn run_scenario(file: &str, cc: Cc) {
             None => support::split_reports(&outcome.stderr),
             Some((dir, prefix)) => {
                 if outcome.stderr.lines().any(|l| l == support::RULE) {
-                    problems.push(
-                        "a report was written to stderr although log_path is set".to_owned(),
-                    );
+                    problems
+                        .push("a report was written to stderr although log_path is set".to_owned());
                 }
                 let mut all = Vec::new();
                 for (file, pid) in log_files(dir, prefix) {
@@ -507,7 +528,10 @@ fn run_scenario(file: &str, cc: Cc) {
                         }
                         all.push(r);
                     }
-                    logs.push((file.file_name().unwrap().to_string_lossy().into_owned(), text));
+                    logs.push((
+                        file.file_name().unwrap().to_string_lossy().into_owned(),
+                        text,
+                    ));
                 }
                 all
             }
@@ -515,12 +539,19 @@ fn run_scenario(file: &str, cc: Cc) {
 
         // Things that must hold in every run.
         if outcome.timed_out || outcome.code() != Some(sc.exit) {
-            problems.push(format!("the program {} (expected exit status {})", outcome.how(), sc.exit));
+            problems.push(format!(
+                "the program {} (expected exit status {})",
+                outcome.how(),
+                sc.exit
+            ));
         }
         let streams = [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)]
             .into_iter()
             .map(|(n, t)| (n.to_owned(), t.as_str()))
-            .chain(logs.iter().map(|(n, t)| (format!("log file {n}"), t.as_str())));
+            .chain(
+                logs.iter()
+                    .map(|(n, t)| (format!("log file {n}"), t.as_str())),
+            );
         for (stream, text) in streams {
             for p in &sc.never {
                 if let Some(line) = text.lines().find(|l| p.is_match(l)) {
@@ -585,7 +616,13 @@ fn run_scenario(file: &str, cc: Cc) {
                 };
                 let _ = writeln!(msg, "wanted one report{from} with, in order:");
                 for (i, p) in sc.expect.iter().enumerate() {
-                    let mark = if i < best.0 { "ok " } else if i == best.0 { ">> " } else { "   " };
+                    let mark = if i < best.0 {
+                        "ok "
+                    } else if i == best.0 {
+                        ">> "
+                    } else {
+                        "   "
+                    };
                     let _ = writeln!(msg, "  {mark}EXPECT: {}", p.source());
                 }
                 match &best.1 {
@@ -600,7 +637,10 @@ fn run_scenario(file: &str, cc: Cc) {
                     None => msg.push_str("no eligible report was seen in any run\n"),
                 }
             }
-            for (kind, pats, ok) in [("STDERR", &sc.stderr, stderr_ok), ("STDOUT", &sc.stdout, stdout_ok)] {
+            for (kind, pats, ok) in [
+                ("STDERR", &sc.stderr, stderr_ok),
+                ("STDOUT", &sc.stdout, stdout_ok),
+            ] {
                 if !pats.is_empty() {
                     let _ = writeln!(
                         msg,
@@ -628,7 +668,9 @@ fn run_scenario(file: &str, cc: Cc) {
     eprintln!(
         "{what}: ok in {number} run(s), {:.2} s{}",
         elapsed.as_secs_f64(),
-        satisfied_by.map_or(String::new(), |n| format!(" (expectations met by run #{n})"))
+        satisfied_by.map_or(String::new(), |n| format!(
+            " (expectations met by run #{n})"
+        ))
     );
 }
 
@@ -653,7 +695,37 @@ macro_rules! scenarios {
 }
 
 scenarios! {
+    assert_exclusive_access => "assert_exclusive_access.c",
+    assert_exclusive_bits_change => "assert_exclusive_bits_change.c",
+    assert_exclusive_bits_nochange => "assert_exclusive_bits_nochange.c",
+    assert_exclusive_writer => "assert_exclusive_writer.c",
+    assert_exclusive_writer_readers_ok => "assert_exclusive_writer_readers_ok.c",
+    bad_option_not_power_of_two => "bad_option_not_power_of_two.c",
+    bad_option_strict_conflict => "bad_option_strict_conflict.c",
+    bad_option_unknown => "bad_option_unknown.c",
+    cxx_virtual_race => "cxx_virtual_race.cpp",
+    data_race_annotated => "data_race_annotated.c",
+    default_options => "default_options.c",
+    default_options_overridden => "default_options_overridden.c",
+    disable_current_silent => "disable_current_silent.c",
+    fork_child_race => "fork_child_race.c",
+    header_all_annotations => "header_all_annotations.c",
+    help_option => "help_option.c",
+    hooks_before_init => "hooks_before_init.c",
+    log_path => "log_path.c",
+    marked_never_reported => "marked_never_reported.c",
+    memcpy_race => "memcpy_race.c",
+    mutex_busy_silent => "mutex_busy_silent.c",
+    nestable_atomic_silent => "nestable_atomic_silent.c",
+    plain_read_vs_atomic_rmw => "plain_read_vs_atomic_rmw.c",
+    plain_read_vs_atomic_store => "plain_read_vs_atomic_store.c",
+    plain_read_vs_write_once => "plain_read_vs_write_once.c",
+    unknown_origin => "unknown_origin.c",
+    unknown_origin_disabled => "unknown_origin_disabled.c",
+    wide_access_race => "wide_access_race.c",
     write_read_race => "write_read_race.c",
+    write_write_reported => "write_write_reported.c",
+    write_write_silent_by_default => "write_write_silent_by_default.c",
 }
 
 /// Every `tests/c/*.c` / `*.cpp` is in the `scenarios!` table, and every
@@ -702,14 +774,22 @@ fn substitutions_and_directives() {
         scratch: "/tmp/x".into(),
     };
     assert_eq!(
-        s.apply("%kcsan_cc -O2 %s -o %t && %cc -I%include %S/b.c -o %T/b && %kcsan_cxx 100%% %run %t"),
+        s.apply(
+            "%kcsan_cc -O2 %s -o %t && %cc -I%include %S/b.c -o %T/b && %kcsan_cxx 100%% %run %t"
+        ),
         format!(
             "/k cc -O2 /src/a.c -o /tmp/x/a && clang-22 -I{} /src/b.c -o /tmp/x/b && /k c++ 100% %run /tmp/x/a",
             support::include_dir().display()
         )
     );
-    assert_eq!(directive("// EXPECT: BUG: KCSAN: x"), Some(("EXPECT", "BUG: KCSAN: x")));
-    assert_eq!(directive("// REPORT-FROM: child"), Some(("REPORT-FROM", "child")));
+    assert_eq!(
+        directive("// EXPECT: BUG: KCSAN: x"),
+        Some(("EXPECT", "BUG: KCSAN: x"))
+    );
+    assert_eq!(
+        directive("// REPORT-FROM: child"),
+        Some(("REPORT-FROM", "child"))
+    );
     assert_eq!(directive("// SPDX-License-Identifier: MIT"), None);
     assert_eq!(directive("// a plain comment: fine"), None);
     assert_eq!(
@@ -730,7 +810,10 @@ fn patterns_match_literals_and_placeholders() {
     // Substring search; anchors pin it.
     assert!(Pattern::new("reader+0x").is_match(" reader+0x98/0x113 wr.c:24"));
     assert!(!Pattern::new("{{^}}reader+0x").is_match(" reader+0x98/0x113 wr.c:24"));
-    assert!(Pattern::new("in reader / writer{{$}}").is_match("BUG: KCSAN: data-race in reader / writer"));
+    assert!(
+        Pattern::new("in reader / writer{{$}}")
+            .is_match("BUG: KCSAN: data-race in reader / writer")
+    );
     assert!(!Pattern::new("in reader / writer{{$}}").is_match("BUG: in reader / writer2"));
     // Literal text outside {{ }} is literal, regex characters included.
     assert!(Pattern::new("a.b[1]*").is_match("xa.b[1]*y"));
@@ -743,6 +826,18 @@ fn patterns_match_literals_and_placeholders() {
     assert!(!Pattern::new("v{{[1-9][0-9]*}}{{$}}").is_match("v0"));
     assert!(Pattern::new("{{[a-]+}}!").is_match("a-a!"));
     assert!(Pattern::new("0x{{[0-9a-f]?}}1").is_match("0x1"));
+    // Groups and alternatives.
+    let rw = Pattern::new("{{^(read|write)}} to 0x");
+    assert!(rw.is_match("read to 0x1") && rw.is_match("write to 0x1"));
+    assert!(!rw.is_match("read-write to 0x1"));
+    assert!(Pattern::new("{{^(ab)+$}}").is_match("ababab"));
+    assert!(!Pattern::new("{{^(ab)+$}}").is_match("ababa"));
+    assert!(Pattern::new("x{{(a?)*}}y").is_match("xaay"));
+    assert!(Pattern::new("{{^a(b|c(d|e))?f$}}").is_match("acef"));
+    assert!(Pattern::new("{{^a(b|c(d|e))?f$}}").is_match("af"));
+    assert!(!Pattern::new("{{^a(b|c(d|e))?f$}}").is_match("acf"));
+    assert!(Pattern::new("{{\\(\\)}}").is_match("()"));
+    assert!(Pattern::new("{{[]x]}}").is_match("]"));
 }
 
 #[test]
@@ -757,7 +852,16 @@ fn reports_are_split_at_rules_and_in_order_matching_works() {
     assert_eq!(reports[0].title(), "BUG: KCSAN: data-race in a / b");
     assert_eq!(reports[0].pid, Some(42));
     let pats = |v: &[&str]| v.iter().map(|s| Pattern::new(s)).collect::<Vec<_>>();
-    assert_eq!(support::match_in_order(&pats(&["BUG", "write", "PID"]), &reports[0].lines), 3);
-    assert_eq!(support::match_in_order(&pats(&["write", "BUG"]), &reports[0].lines), 1);
-    assert_eq!(support::match_in_order(&pats(&["BUG", "BUG"]), &reports[0].lines), 1);
+    assert_eq!(
+        support::match_in_order(&pats(&["BUG", "write", "PID"]), &reports[0].lines),
+        3
+    );
+    assert_eq!(
+        support::match_in_order(&pats(&["write", "BUG"]), &reports[0].lines),
+        1
+    );
+    assert_eq!(
+        support::match_in_order(&pats(&["BUG", "BUG"]), &reports[0].lines),
+        1
+    );
 }

@@ -120,7 +120,10 @@ impl Outcome {
     /// "exit status 1", "signal 11", "timed out after 60 s".
     pub fn how(&self) -> String {
         if self.timed_out {
-            return format!("timed out after {:.1} s and was killed", self.elapsed.as_secs_f64());
+            return format!(
+                "timed out after {:.1} s and was killed",
+                self.elapsed.as_secs_f64()
+            );
         }
         match self.status {
             Some(s) => match (s.code(), s.signal()) {
@@ -151,7 +154,7 @@ impl Outcome {
 pub fn run_captured(cmd: &mut Command, dir: &Path, tag: &str, limit: Duration) -> Outcome {
     let out_path = dir.join(format!("{tag}.stdout"));
     let err_path = dir.join(format!("{tag}.stderr"));
-    let command = format!("{cmd:?}");
+    let command = display_command(cmd);
     let out = fs::File::create(&out_path).expect("cannot create a capture file");
     let err = fs::File::create(&err_path).expect("cannot create a capture file");
     let start = Instant::now();
@@ -191,6 +194,39 @@ pub fn run_captured(cmd: &mut Command, dir: &Path, tag: &str, limit: Duration) -
         elapsed,
         pid,
     }
+}
+
+/// A command as a shell line one can paste to reproduce it: the variables it
+/// sets, the program and its arguments (quoted where needed), and where it
+/// runs.
+pub fn display_command(cmd: &Command) -> String {
+    fn quote(s: &str) -> String {
+        if !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+        {
+            s.to_owned()
+        } else {
+            format!("'{}'", s.replace('\'', r"'\''"))
+        }
+    }
+    let mut parts = Vec::new();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            parts.push(format!(
+                "{}={}",
+                k.to_string_lossy(),
+                quote(&v.to_string_lossy())
+            ));
+        }
+    }
+    parts.push(quote(&cmd.get_program().to_string_lossy()));
+    parts.extend(cmd.get_args().map(|a| quote(&a.to_string_lossy())));
+    let mut line = parts.join(" ");
+    if let Some(dir) = cmd.get_current_dir() {
+        line = format!("(cd {} && {line})", quote(&dir.to_string_lossy()));
+    }
+    line
 }
 
 /// A command with none of the user's KCSAN_* settings (the tests choose).
@@ -280,7 +316,11 @@ pub fn split_reports(text: &str) -> Vec<Report> {
     let mut reports = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if lines[i] == RULE && lines.get(i + 1).is_some_and(|l| l.starts_with("BUG: KCSAN:")) {
+        if lines[i] == RULE
+            && lines
+                .get(i + 1)
+                .is_some_and(|l| l.starts_with("BUG: KCSAN:"))
+        {
             let mut body = Vec::new();
             let mut j = i + 1;
             while j < lines.len() && lines[j] != RULE {
@@ -314,14 +354,15 @@ fn footer_pid(line: &str) -> Option<u32> {
 /// | syntax | meaning |
 /// |---|---|
 /// | `x` | the character `x` |
-/// | `\x` | `x` literally (for `\.`, `\[`, `\+`, `\\`...); `\d` a digit, `\s` a space or tab, `\w` `[A-Za-z0-9_]` |
+/// | `\x` | `x` literally (`\.`, `\[`, `\+`, `\(`, `\|`, `\\`...); `\d` a digit, `\s` a space or tab, `\w` `[A-Za-z0-9_]` |
 /// | `.` | any character |
 /// | `[abc]`, `[a-f0-9]`, `[^ ]` | a character class, ranges, negation |
-/// | `*`, `+`, `?` | after an item: 0 or more, 1 or more, 0 or 1 (greedy, with backtracking) |
+/// | `(ab\|cd)` | a group of alternatives |
+/// | `*`, `+`, `?` | after an item or group: 0 or more, 1 or more, 0 or 1 (greedy, backtracking) |
 /// | `^`, `$` | start, end of the line |
 ///
-/// No alternation, groups or counted repetition. Everything outside `{{ }}` is
-/// literal, `[`, `.` and `*` included.
+/// No counted repetition, no back-references. Everything outside `{{ }}` is
+/// literal, `[`, `(`, `.` and `*` included.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     source: String,
@@ -332,7 +373,12 @@ pub struct Pattern {
 enum Atom {
     Char(char),
     Any,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+    /// Alternatives, each a sequence.
+    Group(Vec<Vec<Item>>),
     Start,
     End,
 }
@@ -351,44 +397,50 @@ struct Item {
     repeat: Repeat,
 }
 
-impl Atom {
-    fn matches(&self, c: char) -> bool {
-        match self {
-            Atom::Char(x) => *x == c,
-            Atom::Any => true,
-            Atom::Class { negated, ranges } => {
-                ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
-            }
-            Atom::Start | Atom::End => false,
-        }
-    }
-}
-
 impl Pattern {
     /// Compiles `source`.
     ///
     /// # Panics
-    /// On a malformed pattern (an unclosed `{{` or `[`, a dangling `\` or
-    /// quantifier), naming the pattern.
+    /// On a malformed pattern (an unclosed `{{`, `[` or `(`, a dangling `\`
+    /// or quantifier), naming the pattern.
     pub fn new(source: &str) -> Pattern {
+        let literal = |text: &str| {
+            text.chars()
+                .map(|c| Item {
+                    atom: Atom::Char(c),
+                    repeat: Repeat::One,
+                })
+                .collect::<Vec<_>>()
+        };
         let mut items = Vec::new();
         let mut rest = source;
         while let Some(open) = rest.find("{{") {
-            items.extend(rest[..open].chars().map(|c| Item {
-                atom: Atom::Char(c),
-                repeat: Repeat::One,
-            }));
+            items.extend(literal(&rest[..open]));
             let after = &rest[open + 2..];
             let close = after
                 .find("}}")
                 .unwrap_or_else(|| panic!("pattern `{source}`: `{{{{` without `}}}}`"));
-            parse_regex(&after[..close], source, &mut items);
+            let re = &after[..close];
+            let mut p = Parser {
+                chars: re.chars().collect(),
+                pos: 0,
+                source,
+                re,
+            };
+            let alternatives = p.alternatives();
+            if p.pos != p.chars.len() {
+                p.bad("an unmatched `)`");
+            }
+            match <[Vec<Item>; 1]>::try_from(alternatives) {
+                Ok([seq]) => items.extend(seq),
+                Err(alts) => items.push(Item {
+                    atom: Atom::Group(alts),
+                    repeat: Repeat::One,
+                }),
+            }
             rest = &after[close + 2..];
         }
-        items.extend(rest.chars().map(|c| Item {
-            atom: Atom::Char(c),
-            repeat: Repeat::One,
-        }));
+        items.extend(literal(rest));
         Pattern {
             source: source.to_owned(),
             items,
@@ -403,119 +455,169 @@ impl Pattern {
     /// Whether the pattern matches somewhere in `line`.
     pub fn is_match(&self, line: &str) -> bool {
         let chars: Vec<char> = line.chars().collect();
-        (0..=chars.len()).any(|start| match_here(&self.items, &chars, start))
+        (0..=chars.len()).any(|start| match_seq(&self.items, &chars, start, &|_| true))
     }
 }
 
-fn parse_regex(re: &str, source: &str, items: &mut Vec<Item>) {
-    let bad = |what: &str| -> ! { panic!("pattern `{source}`: {what} in `{{{{{re}}}}}`") };
-    let mut chars = re.chars().peekable();
-    while let Some(c) = chars.next() {
-        let atom = match c {
-            '.' => Atom::Any,
-            '^' => Atom::Start,
-            '$' => Atom::End,
-            '\\' => escape(chars.next().unwrap_or_else(|| bad("a dangling `\\`"))),
-            '[' => {
-                let negated = chars.next_if_eq(&'^').is_some();
-                let mut ranges = Vec::new();
-                let mut first = true;
-                loop {
-                    let c = chars.next().unwrap_or_else(|| bad("an unclosed `[`"));
-                    if c == ']' && !first {
-                        break;
-                    }
-                    first = false;
-                    let lo = if c == '\\' {
-                        match escape(chars.next().unwrap_or_else(|| bad("a dangling `\\`"))) {
-                            Atom::Char(x) => x,
-                            Atom::Class { ranges: r, .. } => {
-                                ranges.extend(r);
-                                continue;
-                            }
-                            _ => unreachable!(),
-                        }
-                    } else {
-                        c
-                    };
-                    if chars.peek() == Some(&'-') {
-                        chars.next();
-                        match chars.next() {
-                            Some(']') => {
-                                ranges.push((lo, lo));
-                                ranges.push(('-', '-'));
-                                break;
-                            }
-                            Some(hi) => ranges.push((lo, hi)),
-                            None => bad("an unclosed `[`"),
-                        }
-                    } else {
-                        ranges.push((lo, lo));
-                    }
-                }
-                Atom::Class { negated, ranges }
+/// Parses the regex inside one `{{ }}`.
+struct Parser<'a> {
+    chars: Vec<char>,
+    pos: usize,
+    source: &'a str,
+    re: &'a str,
+}
+
+impl Parser<'_> {
+    fn bad(&self, what: &str) -> ! {
+        panic!("pattern `{}`: {what} in `{{{{{}}}}}`", self.source, self.re)
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.chars.get(self.pos).copied();
+        self.pos += c.is_some() as usize;
+        c
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    /// `seq | seq | ...` up to a `)` or the end.
+    fn alternatives(&mut self) -> Vec<Vec<Item>> {
+        let mut alts = vec![self.sequence()];
+        while self.peek() == Some('|') {
+            self.pos += 1;
+            alts.push(self.sequence());
+        }
+        alts
+    }
+
+    fn sequence(&mut self) -> Vec<Item> {
+        let mut items = Vec::new();
+        while let Some(c) = self.peek() {
+            if c == '|' || c == ')' {
+                break;
             }
-            '*' | '+' | '?' => bad("a quantifier with nothing to repeat"),
-            c => Atom::Char(c),
-        };
-        let repeat = match chars.peek() {
-            Some('*') => Repeat::Star,
-            Some('+') => Repeat::Plus,
-            Some('?') => Repeat::Opt,
-            _ => Repeat::One,
-        };
-        if repeat != Repeat::One {
-            chars.next();
-            if matches!(atom, Atom::Start | Atom::End) {
-                bad("a quantifier after an anchor");
+            self.pos += 1;
+            let atom = match c {
+                '.' => Atom::Any,
+                '^' => Atom::Start,
+                '$' => Atom::End,
+                '\\' => {
+                    let e = self.next().unwrap_or_else(|| self.bad("a dangling `\\`"));
+                    escape(e)
+                }
+                '(' => {
+                    let alts = self.alternatives();
+                    if self.next() != Some(')') {
+                        self.bad("an unclosed `(`");
+                    }
+                    Atom::Group(alts)
+                }
+                '[' => self.class(),
+                '*' | '+' | '?' => self.bad("a quantifier with nothing to repeat"),
+                c => Atom::Char(c),
+            };
+            let repeat = match self.peek() {
+                Some('*') => Repeat::Star,
+                Some('+') => Repeat::Plus,
+                Some('?') => Repeat::Opt,
+                _ => Repeat::One,
+            };
+            if repeat != Repeat::One {
+                self.pos += 1;
+                if matches!(atom, Atom::Start | Atom::End) {
+                    self.bad("a quantifier after an anchor");
+                }
+            }
+            items.push(Item { atom, repeat });
+        }
+        items
+    }
+
+    /// After `[`: `^`? then items up to `]` (a leading `]` is literal).
+    fn class(&mut self) -> Atom {
+        let negated = self.peek() == Some('^');
+        self.pos += negated as usize;
+        let mut ranges = Vec::new();
+        let mut first = true;
+        loop {
+            let c = self.next().unwrap_or_else(|| self.bad("an unclosed `[`"));
+            if c == ']' && !first {
+                break;
+            }
+            first = false;
+            let lo = if c == '\\' {
+                match escape(self.next().unwrap_or_else(|| self.bad("a dangling `\\`"))) {
+                    Atom::Char(x) => x,
+                    Atom::Class { ranges: r, .. } => {
+                        ranges.extend(r);
+                        continue;
+                    }
+                    _ => unreachable!("escape() gives a char or a class"),
+                }
+            } else {
+                c
+            };
+            if self.peek() == Some('-') && self.chars.get(self.pos + 1) != Some(&']') {
+                self.pos += 1;
+                let hi = self.next().unwrap_or_else(|| self.bad("an unclosed `[`"));
+                ranges.push((lo, hi));
+            } else {
+                ranges.push((lo, lo));
             }
         }
-        items.push(Item { atom, repeat });
+        Atom::Class { negated, ranges }
     }
 }
 
 fn escape(c: char) -> Atom {
+    let class = |ranges: Vec<(char, char)>| Atom::Class {
+        negated: false,
+        ranges,
+    };
     match c {
-        'd' => Atom::Class {
-            negated: false,
-            ranges: vec![('0', '9')],
-        },
-        's' => Atom::Class {
-            negated: false,
-            ranges: vec![(' ', ' '), ('\t', '\t')],
-        },
-        'w' => Atom::Class {
-            negated: false,
-            ranges: vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')],
-        },
+        'd' => class(vec![('0', '9')]),
+        's' => class(vec![(' ', ' '), ('\t', '\t')]),
+        'w' => class(vec![('a', 'z'), ('A', 'Z'), ('0', '9'), ('_', '_')]),
         c => Atom::Char(c),
     }
 }
 
-/// Backtracking match of `items` against `s` starting at `pos`.
-fn match_here(items: &[Item], s: &[char], pos: usize) -> bool {
+/// Matches `items` at `pos`, then calls `k` with the end position; true if
+/// some way of matching makes `k` true (backtracking, greedy first).
+fn match_seq(items: &[Item], s: &[char], pos: usize, k: &dyn Fn(usize) -> bool) -> bool {
     let Some((item, rest)) = items.split_first() else {
-        return true;
+        return k(pos);
     };
-    match item.atom {
-        Atom::Start => return pos == 0 && match_here(rest, s, pos),
-        Atom::End => return pos == s.len() && match_here(rest, s, pos),
-        _ => {}
+    let then = |p: usize| match_seq(rest, s, p, k);
+    match item.repeat {
+        Repeat::One => match_one(&item.atom, s, pos, &then),
+        Repeat::Opt => match_one(&item.atom, s, pos, &then) || then(pos),
+        Repeat::Star => match_many(&item.atom, s, pos, &then),
+        Repeat::Plus => match_one(&item.atom, s, pos, &|p| match_many(&item.atom, s, p, &then)),
     }
-    let (min, max) = match item.repeat {
-        Repeat::One => (1, 1),
-        Repeat::Opt => (0, 1),
-        Repeat::Star => (0, usize::MAX),
-        Repeat::Plus => (1, usize::MAX),
-    };
-    let mut n = 0;
-    while n < max && pos + n < s.len() && item.atom.matches(s[pos + n]) {
-        n += 1;
+}
+
+/// Zero or more of `atom`, greedy. A repetition that consumed nothing stops
+/// (so `(a?)*` terminates).
+fn match_many(atom: &Atom, s: &[char], pos: usize, k: &dyn Fn(usize) -> bool) -> bool {
+    match_one(atom, s, pos, &|p| p > pos && match_many(atom, s, p, k)) || k(pos)
+}
+
+fn match_one(atom: &Atom, s: &[char], pos: usize, k: &dyn Fn(usize) -> bool) -> bool {
+    match atom {
+        Atom::Start => pos == 0 && k(pos),
+        Atom::End => pos == s.len() && k(pos),
+        Atom::Group(alts) => alts.iter().any(|alt| match_seq(alt, s, pos, k)),
+        Atom::Char(x) => s.get(pos) == Some(x) && k(pos + 1),
+        Atom::Any => pos < s.len() && k(pos + 1),
+        Atom::Class { negated, ranges } => {
+            s.get(pos)
+                .is_some_and(|&c| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated)
+                && k(pos + 1)
+        }
     }
-    if n < min {
-        return false;
-    }
-    (min..=n).rev().any(|k| match_here(rest, s, pos + k))
 }
 
 /// Matches `patterns` in order against `lines`: each pattern must match a

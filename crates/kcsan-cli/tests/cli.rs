@@ -1,0 +1,565 @@
+//! Tests of the `kcsan` command line itself: `kcsan flags`, `kcsan run`'s
+//! exit statuses and summary, option validation before anything runs, the
+//! `cc` wrapper's refusals, and a real `make CC="kcsan cc"` build of
+//! `tests/c/make_project/`.
+//!
+//! Programs are built with the wrappers, so the runtime must have been built
+//! (`cargo build --release` before `cargo test --release -p kcsan-cli`).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use kcsan_core::config::Flags;
+use support::Outcome;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs `kcsan ARGS...` in `dir` with a clean environment plus `env`.
+fn kcsan(dir: &Path, tag: &str, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let mut cmd = support::clean_command(support::kcsan());
+    cmd.args(args).current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    support::run_captured(&mut cmd, dir, tag, LIMIT)
+}
+
+/// Writes `source` to `dir/name.c` and builds it with `kcsan cc` (gcc).
+fn build(dir: &Path, name: &str, source: &str) -> PathBuf {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).unwrap();
+    build_file(dir, name, &src)
+}
+
+/// Builds `src` into `dir/name` with `kcsan cc` (gcc).
+fn build_file(dir: &Path, name: &str, src: &Path) -> PathBuf {
+    let exe = dir.join(name);
+    let o = kcsan(
+        dir,
+        &format!("cc-{name}"),
+        &[
+            "cc",
+            "-O2",
+            "-g",
+            src.to_str().unwrap(),
+            "-o",
+            exe.to_str().unwrap(),
+            "-pthread",
+        ],
+        &[],
+    );
+    assert_eq!(
+        o.code(),
+        Some(0),
+        "building {name} failed:\n{}",
+        o.describe()
+    );
+    exe
+}
+
+/// Builds the write/read race scenario (tests/c/write_read_race.c).
+fn build_racy(dir: &Path) -> PathBuf {
+    build_file(
+        dir,
+        "racy",
+        &support::scenario_dir().join("write_read_race.c"),
+    )
+}
+
+/// A program without races: two threads, each with its own counter.
+const RACE_FREE: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+static long counters[2][8];
+static void *work(void *arg)
+{
+	long *c = arg;
+	for (long i = 0; i < 200000; i++)
+		c[i & 7] += i;
+	return NULL;
+}
+int main(int argc, char **argv)
+{
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, work, counters[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("race_free: done %ld\n", counters[0][1] + counters[1][1]);
+	if (argc > 1 && argv[1][0] == 'a')
+		abort();
+	return argc > 1 ? atoi(argv[1]) : 0;
+}
+"#;
+
+// ===== kcsan flags =====
+
+#[test]
+fn flags_lists_every_option_with_its_default() {
+    let dir = support::scratch("flags");
+    let o = kcsan(dir.path(), "flags", &["flags"], &[]);
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    // Every option of the table, as `name=default` at the start of a line.
+    let table = Flags::describe();
+    assert!(
+        table.len() >= 12,
+        "the option table has the kernel's options"
+    );
+    for f in &table {
+        let want = format!("{}={}", f.name, f.default);
+        assert!(
+            lines.contains(&want.as_str()),
+            "`kcsan flags` does not list `{want}`:\n{}",
+            o.stdout
+        );
+    }
+    // The kernel's Kconfig defaults, spelled out.
+    for want in [
+        "skip_watch=4000",
+        "udelay_task=80",
+        "udelay_interrupt=20",
+        "num_watchpoints=64",
+        "report_once_in_ms=3000",
+        "report_value_change_only=1",
+        "report_race_unknown_origin=1",
+        "assume_plain_writes_atomic=1",
+        "ignore_atomics=0",
+        "interrupt_watcher=0",
+        "permissive=0",
+        "strict=0",
+    ] {
+        assert!(
+            lines.contains(&want),
+            "`kcsan flags` lacks `{want}`:\n{}",
+            o.stdout
+        );
+    }
+    assert!(
+        o.stdout.contains("CONFIG_KCSAN_SKIP_WATCH"),
+        "the kernel names are shown:\n{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn flags_markdown_is_a_table() {
+    let dir = support::scratch("flags-md");
+    let o = kcsan(dir.path(), "flags", &["flags", "--markdown"], &[]);
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    let lines: Vec<&str> = o.stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 3, "a header, a rule and rows:\n{}", o.stdout);
+    let cells = |l: &str| l.matches('|').count();
+    let columns = cells(lines[0]);
+    assert!(
+        lines[0].starts_with("| option | default |") && columns >= 3,
+        "header row: {}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("|---|") && cells(lines[1]) == columns,
+        "separator row: {}",
+        lines[1]
+    );
+    for l in &lines[2..] {
+        assert!(
+            l.starts_with("| `") && l.ends_with(" |") && cells(l) == columns,
+            "every row has {} `|` like the header (a `|` in a doc string breaks the table): {l}",
+            columns
+        );
+    }
+    for f in Flags::describe() {
+        let default = if f.default.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            f.default.clone()
+        };
+        let want = format!("| `{}` | `{}` |", f.name, default);
+        assert!(
+            lines.iter().any(|l| l.starts_with(&want)),
+            "no row for {}: wanted a line starting with `{want}`:\n{}",
+            f.name,
+            o.stdout
+        );
+    }
+}
+
+// ===== kcsan run =====
+
+/// Runs `kcsan run -- prog` until it exits with 1 (a race was reported) or
+/// the deadline passes; returns the last outcome.
+fn run_until_race(dir: &Path, args: &[&str]) -> (Outcome, usize) {
+    let start = Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let o = kcsan(dir, &format!("run{n}"), args, &[]);
+        if o.code() == Some(1) || start.elapsed() > Duration::from_secs(30) {
+            return (o, n);
+        }
+        assert_eq!(
+            o.code(),
+            Some(0),
+            "kcsan run: 0 or 1 expected:\n{}",
+            o.describe()
+        );
+    }
+}
+
+#[test]
+fn run_exits_1_and_summarises_when_the_program_raced() {
+    let dir = support::scratch("run-race");
+    let exe = build_racy(dir.path());
+    let (o, n) = run_until_race(dir.path(), &["run", "--", exe.to_str().unwrap()]);
+    assert_eq!(
+        o.code(),
+        Some(1),
+        "kcsan run exits 1 when a race was reported (after {n} runs):\n{}",
+        o.describe()
+    );
+    let reports = support::split_reports(&o.stderr);
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.title() == "BUG: KCSAN: data-race in reader / writer"),
+        "the program's report is echoed to stderr:\n{}",
+        o.describe()
+    );
+    let summary = o
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("kcsan run: "))
+        .unwrap_or_else(|| panic!("no `kcsan run:` summary line:\n{}", o.describe()));
+    let p = support::Pattern::new(&format!(
+        "{{{{^}}}}kcsan run: {} report{{{{s?}}}} (1 unique) in 1 process; {} exited with status 0{{{{$}}}}",
+        reports.len(),
+        exe.display()
+    ));
+    assert!(
+        p.is_match(summary),
+        "summary `{summary}` does not match `{}`",
+        p.source()
+    );
+    assert!(
+        o.stderr
+            .lines()
+            .any(|l| l == "kcsan run:   data-race in reader / writer"),
+        "the unique titles are listed:\n{}",
+        o.describe()
+    );
+    assert!(
+        o.stderr.contains("kcsan: statistics for pid"),
+        "kcsan run prints the statistics:\n{}",
+        o.describe()
+    );
+    assert!(
+        o.stdout.contains("write_read_race: done"),
+        "{}",
+        o.describe()
+    );
+}
+
+#[test]
+fn run_exits_0_when_no_race_was_reported() {
+    let dir = support::scratch("run-clean");
+    let exe = build(dir.path(), "race_free", RACE_FREE);
+    for i in 0..2 {
+        let o = kcsan(
+            dir.path(),
+            &format!("run{i}"),
+            &["run", "-o", "skip_watch=50", "--", exe.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(o.code(), Some(0), "no race: exit 0:\n{}", o.describe());
+        assert!(
+            o.stderr.lines().any(|l| l
+                .starts_with("kcsan run: 0 reports (0 unique) in 1 process;")
+                && l.ends_with("exited with status 0")),
+            "summary line:\n{}",
+            o.describe()
+        );
+        assert!(o.stdout.contains("race_free: done"), "{}", o.describe());
+    }
+}
+
+#[test]
+fn run_propagates_the_programs_own_failure() {
+    let dir = support::scratch("run-status");
+    let exe = build(dir.path(), "race_free", RACE_FREE);
+    let o = kcsan(
+        dir.path(),
+        "status",
+        &["run", "--", exe.to_str().unwrap(), "3"],
+        &[],
+    );
+    assert_eq!(
+        o.code(),
+        Some(3),
+        "the program's exit status 3 is kcsan run's:\n{}",
+        o.describe()
+    );
+    assert!(
+        o.stderr
+            .lines()
+            .any(|l| l.starts_with("kcsan run: ") && l.ends_with("exited with status 3")),
+        "{}",
+        o.describe()
+    );
+    let o = kcsan(
+        dir.path(),
+        "abort",
+        &["run", "--", exe.to_str().unwrap(), "abort"],
+        &[],
+    );
+    assert_eq!(
+        o.code(),
+        Some(128 + libc::SIGABRT),
+        "a program killed by SIGABRT makes kcsan run exit 128+6:\n{}",
+        o.describe()
+    );
+    assert!(
+        o.stderr.lines().any(|l| l.starts_with("kcsan run: ")
+            && l.ends_with(&format!("was killed by signal {}", libc::SIGABRT))),
+        "{}",
+        o.describe()
+    );
+}
+
+#[test]
+fn run_refuses_bad_options_before_running_anything() {
+    let dir = support::scratch("run-bad");
+    let marker = dir.path().join("it-ran");
+    // A "program" that would leave a mark if it were started.
+    let prog = dir.path().join("mark.sh");
+    std::fs::write(&prog, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).unwrap();
+    std::fs::set_permissions(&prog, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let prog = prog.to_str().unwrap();
+    /// (kcsan arguments, environment, the error message wanted)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 4] = [
+        (
+            &["run", "-o", "bogus=1", "--", prog],
+            &[],
+            "unknown option 'bogus'",
+        ),
+        (
+            &["run", "--options", "num_watchpoints=100", "--", prog],
+            &[],
+            "invalid value '100' for option 'num_watchpoints': expected a power of two",
+        ),
+        (
+            &[
+                "run",
+                "-o",
+                "strict=1",
+                "-o",
+                "assume_plain_writes_atomic=1",
+                "--",
+                prog,
+            ],
+            &[],
+            "option 'assume_plain_writes_atomic': =1 contradicts strict=1",
+        ),
+        (
+            &["run", "--", prog],
+            &[("KCSAN_OPTIONS", "bogus=1")],
+            "unknown option 'bogus' (in KCSAN_OPTIONS)",
+        ),
+    ];
+    for (i, (args, env, message)) in cases.iter().enumerate() {
+        let o = kcsan(dir.path(), &format!("bad{i}"), args, env);
+        assert_eq!(
+            o.code(),
+            Some(2),
+            "bad options: exit 2 for {args:?} {env:?}:\n{}",
+            o.describe()
+        );
+        assert!(
+            o.stderr.contains("kcsan: error:") && o.stderr.contains(message),
+            "the error names the option: wanted `{message}`:\n{}",
+            o.describe()
+        );
+        assert!(
+            !marker.exists(),
+            "the program must not run with bad options {args:?} {env:?}"
+        );
+    }
+    // With good options the same program does run (the marker works).
+    let o = kcsan(
+        dir.path(),
+        "good",
+        &["run", "-o", "skip_watch=10", "--", prog],
+        &[],
+    );
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    assert!(marker.exists(), "the program ran with good options");
+}
+
+// ===== kcsan cc / c++ =====
+
+#[test]
+fn cc_without_arguments_errors_clearly() {
+    let dir = support::scratch("cc-empty");
+    for (tool, usage) in [("cc", "kcsan cc"), ("c++", "kcsan c++")] {
+        let o = kcsan(dir.path(), tool, &[tool], &[]);
+        assert_eq!(
+            o.code(),
+            Some(2),
+            "`kcsan {tool}` alone is a usage error:\n{}",
+            o.describe()
+        );
+        assert!(
+            o.stderr.contains("kcsan: error: no input files") && o.stderr.contains(usage),
+            "a clear message with the usage:\n{}",
+            o.describe()
+        );
+    }
+}
+
+#[test]
+fn cc_refuses_fsanitize_thread() {
+    let dir = support::scratch("cc-tsan");
+    let src = dir.path().join("x.c");
+    std::fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+    for flag in ["-fsanitize=thread", "-fsanitize=address,thread"] {
+        let o = kcsan(
+            dir.path(),
+            "tsan",
+            &["cc", flag, src.to_str().unwrap(), "-o", "x"],
+            &[],
+        );
+        assert_eq!(o.code(), Some(2), "{flag} is refused:\n{}", o.describe());
+        assert!(
+            o.stderr.contains(&format!("do not pass {flag}"))
+                && o.stderr.contains("kcsan adds the instrumentation itself"),
+            "the message says why:\n{}",
+            o.describe()
+        );
+        assert!(
+            !dir.path().join("x").exists(),
+            "nothing was built with {flag}"
+        );
+    }
+}
+
+// ===== make CC="kcsan cc" =====
+
+/// Copies tests/c/make_project to `dir`, runs `make CC="kcsan cc"` there
+/// (with `KCSAN_CC` = `compiler`), and checks the build and the race.
+fn make_project(name: &str, compiler: &str) {
+    let mut scratch = support::scratch(name);
+    let dir = scratch.path().join("make_project");
+    std::fs::create_dir(&dir).unwrap();
+    let sources = support::scenario_dir().join("make_project");
+    for e in std::fs::read_dir(&sources).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    let cc = format!("{} cc", support::kcsan().display());
+    let mut cmd = support::clean_command("make");
+    cmd.arg(format!("CC={cc}"))
+        .arg("--no-print-directory")
+        .current_dir(&dir)
+        .env("KCSAN_CC", compiler);
+    let o = support::run_captured(&mut cmd, scratch.path(), "make", LIMIT);
+    if o.code() != Some(0) {
+        let kept = support::keep(&mut scratch);
+        panic!(
+            "make CC=\"{cc}\" failed:\n{}\n(kept {})",
+            o.describe(),
+            kept.display()
+        );
+    }
+    // Three separate compile steps, an archive, a link: all through the wrapper.
+    let steps: Vec<&str> = o.stdout.lines().collect();
+    for want in [
+        "-c -o main.o main.c",
+        "-c -o counter.o counter.c",
+        "-c -o stats.o stats.c",
+    ] {
+        assert!(
+            steps
+                .iter()
+                .any(|l| l.starts_with(&cc) && l.ends_with(want)),
+            "make ran `{cc} ... {want}`:\n{}",
+            o.stdout
+        );
+    }
+    assert!(
+        steps
+            .iter()
+            .any(|l| l.contains("ar rcs libwork.a counter.o stats.o")),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|l| l.starts_with(&cc) && l.contains("-o racy_counter main.o libwork.a")),
+        "{}",
+        o.stdout
+    );
+    // The archived objects are instrumented.
+    let nm = Command::new("nm")
+        .arg(dir.join("libwork.a"))
+        .output()
+        .expect("nm runs");
+    let symbols = String::from_utf8_lossy(&nm.stdout);
+    assert!(
+        symbols.contains("U __tsan_write8") && symbols.contains("U __tsan_read8"),
+        "the library's objects call the instrumentation:\n{symbols}"
+    );
+
+    // The program runs and its race is reported.
+    let exe = dir.join("racy_counter");
+    let start = Instant::now();
+    let mut runs = 0;
+    let last = loop {
+        runs += 1;
+        let mut cmd = support::clean_command(&exe);
+        let o = support::run_captured(&mut cmd, scratch.path(), &format!("run{runs}"), LIMIT);
+        assert_eq!(o.code(), Some(0), "{}", o.describe());
+        assert!(o.stdout.contains("racy_counter: done"), "{}", o.describe());
+        let found = support::split_reports(&o.stderr).iter().any(|r| {
+            r.title() == "BUG: KCSAN: data-race in counter_bump / stats_read"
+                && r.lines
+                    .iter()
+                    .any(|l| l.starts_with(" counter_bump+0x") && l.contains("counter.c:"))
+                && r.lines
+                    .iter()
+                    .any(|l| l.starts_with(" stats_read+0x") && l.contains("stats.c:"))
+        });
+        if found {
+            break None;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            break Some(o);
+        }
+    };
+    if let Some(o) = last {
+        let kept = support::keep(&mut scratch);
+        panic!(
+            "no `data-race in counter_bump / stats_read` report with both frames in {runs} runs; last:\n{}\n(kept {})",
+            o.describe(),
+            kept.display()
+        );
+    }
+}
+
+#[test]
+fn make_builds_a_multi_file_project_gcc() {
+    make_project("make-gcc", "gcc");
+}
+
+#[test]
+fn make_builds_a_multi_file_project_clang() {
+    if !support::have_clang() {
+        eprintln!("skipped: clang-22 not installed");
+        return;
+    }
+    make_project("make-clang", "clang-22");
+}
