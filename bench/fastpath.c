@@ -2,12 +2,13 @@
 /*
  * fastpath.c - the runtime's per-access cost (BENCHMARKS.md).
  *
- * usage: fastpath [N] [loop|sort|mutex]      (N defaults to 25000000)
+ * usage: fastpath [N] [loop|sort|mutex] [T]   (N defaults to 25000000, T to 2)
  *
- * Two threads run the chosen workload on their own data. bench/run.sh compiles
- * this file ONCE with ThreadSanitizer instrumentation and links the same object
- * against kcsan, empty hooks and libtsan (plus a plain, uninstrumented build),
- * so the CPU-time differences are the runtimes' and nothing else's.
+ * T threads (2 unless given) run the chosen workload, each on its own data.
+ * bench/run.sh compiles this file ONCE with ThreadSanitizer instrumentation and
+ * links the same object against kcsan, empty hooks and libtsan (plus a plain,
+ * uninstrumented build), so the CPU-time differences are the runtimes' and
+ * nothing else's. Access counts below are for T = 2.
  *
  *   loop   toolchain.md §6: each thread runs N iterations of
  *              v = buf[i & 63]; buf[(i + 7) & 63] = v + i;
@@ -34,11 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NTHREADS 2
+#define MAX_THREADS 64
 
 static long n = 25000000;
+static long nthreads = 2;
 static pthread_barrier_t start;
-static uint64_t result[NTHREADS];
+static uint64_t result[MAX_THREADS];
 
 static void *xcalloc(size_t nmemb, size_t size)
 {
@@ -163,7 +165,8 @@ static void *mutex_worker(void *arg)
 int main(int argc, char **argv)
 {
 	void *(*worker)(void *) = loop_worker;
-	pthread_t t[NTHREADS];
+	pthread_t t[MAX_THREADS];
+	uint64_t all = 0;
 
 	if (argc > 1)
 		n = atol(argv[1]);
@@ -175,21 +178,25 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[2], "mutex"))
 			worker = mutex_worker;
 		else {
-			fprintf(stderr, "usage: %s [N] [loop|sort|mutex]\n", argv[0]);
+			fprintf(stderr, "usage: %s [N] [loop|sort|mutex] [T]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (n < 0) {
-		fprintf(stderr, "fastpath: N must be >= 0\n");
+	if (argc > 3)
+		nthreads = atol(argv[3]);
+	if (n < 0 || nthreads < 1 || nthreads > MAX_THREADS) {
+		fprintf(stderr, "fastpath: need N >= 0 and 1 <= T <= %d\n", MAX_THREADS);
 		return 2;
 	}
 
-	pthread_barrier_init(&start, NULL, NTHREADS);
-	for (long i = 0; i < NTHREADS; i++)
+	pthread_barrier_init(&start, NULL, (unsigned)nthreads);
+	for (long i = 0; i < nthreads; i++)
 		pthread_create(&t[i], NULL, worker, (void *)i);
-	for (long i = 0; i < NTHREADS; i++)
+	for (long i = 0; i < nthreads; i++) {
 		pthread_join(t[i], NULL);
+		all ^= result[i];
+	}
 	pthread_barrier_destroy(&start);
-	printf("%llu\n", (unsigned long long)(result[0] ^ result[1] ^ shared.counter));
+	printf("%llu\n", (unsigned long long)(all ^ shared.counter));
 	return 0;
 }

@@ -13,6 +13,18 @@
 //!
 //! # Scenario syntax
 //!
+//! ```c
+//! // RUN: %kcsan_cc -O2 -g %s -o %t -pthread && %run %t
+//! // OPTIONS: assume_plain_writes_atomic=0
+//! // EXPECT: {{^}}BUG: KCSAN: data-race in reader / writer{{$}}
+//! // EXPECT: {{^}}write to 0x{{[0-9a-f]+}} of 8 bytes by task {{[0-9]+}} on cpu {{[0-9]+}}:
+//! // EXPECT: {{^}} writer+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}} {{.*}}race.c:[[write]]{{$}}
+//! // EXPECT: {{^}}value changed: 0x
+//! // NEVER: unknown origin
+//! ...
+//!         shared = i; // [[@write]]
+//! ```
+//!
 //! Directives are `// KEY: value` lines in the file's leading comment block
 //! (which ends at the first line that is neither a `//` comment nor blank).
 //! `KEY` is one of the words below; an unknown upper-case `KEY:` is an error,
@@ -47,6 +59,11 @@
 //! `{{$}}` pin it. `[[name]]` in a pattern is the line number of the source
 //! line that carries the marker `[[@name]]` (in a comment), so a pattern can
 //! name the line of the racing access: `writer+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}} {{.*}}race.c:[[write]]`.
+//!
+//! `tests/c/scenario.h` holds the helpers the programs share (time budgets,
+//! a read-only table for "the runtime really watched" statistics);
+//! `tests/c/make_project/` is not a scenario but the project `cli.rs` builds
+//! with `make CC="kcsan cc"`.
 //!
 //! # Logs
 //!
@@ -703,6 +720,7 @@ scenarios! {
     bad_option_not_power_of_two => "bad_option_not_power_of_two.c",
     bad_option_strict_conflict => "bad_option_strict_conflict.c",
     bad_option_unknown => "bad_option_unknown.c",
+    cxx_sync_silent => "cxx_sync_silent.cpp",
     cxx_virtual_race => "cxx_virtual_race.cpp",
     data_race_annotated => "data_race_annotated.c",
     default_options => "default_options.c",

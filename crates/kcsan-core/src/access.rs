@@ -8,6 +8,7 @@
 
 /// The type of one access, as a set of `KCSAN_ACCESS_*` bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(transparent)]
 pub struct AccessType(pub u32);
 
 impl AccessType {

@@ -17,6 +17,8 @@
 //!
 //! Everything in `check_access` is inlined into each `__tsan_*` entry point; the
 //! branches into named `#[cold]` functions are the only ones taken rarely.
+//! Those functions are `extern "C"`: they cannot unwind, so the entry points
+//! need no landing pad around the calls.
 
 use crate::access::AccessType;
 use crate::config::{self, hot};
@@ -72,7 +74,7 @@ pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
 /// A word in the window is not free: look for a conflicting watchpoint.
 /// Returns whether this access was handled as a racer.
 #[inline(never)]
-fn found_in_window(slot: usize, addr: usize, size: usize, ty: AccessType) -> bool {
+extern "C" fn found_in_window(slot: usize, addr: usize, size: usize, ty: AccessType) -> bool {
     match watchpoint::find(slot, addr, size, ty.is_write()) {
         Some(found) => {
             found_watchpoint(addr, size, ty, found);
@@ -87,7 +89,7 @@ fn found_in_window(slot: usize, addr: usize, size: usize, ty: AccessType) -> boo
 /// assume the outer context set it), then nestable and flat atomic regions.
 #[cold]
 #[inline(never)]
-fn gated_is_atomic(ctx: &Ctx) -> bool {
+extern "C" fn gated_is_atomic(ctx: &Ctx) -> bool {
     let next = ctx.atomic_next.get();
     if next > 0 {
         if ctx.signal_depth.get() < 2 {
@@ -211,7 +213,7 @@ impl Drop for SignalsBlocked {
 /// As [`check_access`].
 #[cold]
 #[inline(never)]
-unsafe fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) {
+unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) {
     if !runtime::ensure_init() {
         return;
     }

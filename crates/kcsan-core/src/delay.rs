@@ -1,9 +1,10 @@
 //! The stall: how long a watcher waits with its watchpoint set up.
 //!
-//! The kernel busy-waits (`udelay`). A user-space thread may be preempted while it
-//! waits, which only widens the window. `delay_mode=yield` instead gives up the
-//! CPU while waiting, which lets the racing thread run when threads outnumber
-//! cores; BENCHMARKS.md has the measurements behind the default.
+//! The kernel busy-waits (`udelay`). In user space the default is to yield the
+//! CPU while waiting (`delay_mode=yield`): a spinning watcher occupies a core
+//! the racing thread may need, and on a 2-core machine yielding caught races in
+//! 80% of runs against 33% for spinning (BENCHMARKS.md). `delay_mode=spin`
+//! restores the kernel's busy-wait.
 
 use crate::access::AccessType;
 use crate::config::{DelayMode, Flags};

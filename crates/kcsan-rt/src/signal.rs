@@ -31,7 +31,9 @@ unsafe extern "C" {
 }
 
 extern "C" fn trampoline(sig: c_int, info: *mut libc::siginfo_t, uctx: *mut c_void) {
-    let Some(i) = usize::try_from(sig).ok().filter(|&i| i < NSIG) else { return };
+    let Some(i) = usize::try_from(sig).ok().filter(|&i| i < NSIG) else {
+        return;
+    };
     let handler = HANDLERS[i].load(Relaxed);
     if handler == 0 || handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         return;
@@ -43,7 +45,8 @@ extern "C" fn trampoline(sig: c_int, info: *mut libc::siginfo_t, uctx: *mut c_vo
     // - the arguments are the kernel's, passed through unchanged.
     unsafe {
         if SIGINFO[i].load(Relaxed) {
-            let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) = core::mem::transmute(handler);
+            let f: extern "C" fn(c_int, *mut libc::siginfo_t, *mut c_void) =
+                core::mem::transmute(handler);
             f(sig, info, uctx);
         } else {
             let f: extern "C" fn(c_int) = core::mem::transmute(handler);
@@ -58,7 +61,11 @@ extern "C" fn trampoline(sig: c_int, info: *mut libc::siginfo_t, uctx: *mut c_vo
 /// # Safety
 /// As `sigaction(2)`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn sigaction(sig: c_int, act: *const libc::sigaction, old: *mut libc::sigaction) -> c_int {
+pub unsafe extern "C" fn sigaction(
+    sig: c_int,
+    act: *const libc::sigaction,
+    old: *mut libc::sigaction,
+) -> c_int {
     let Some(i) = usize::try_from(sig).ok().filter(|&i| i < NSIG) else {
         // SAFETY: forwarded unchanged; glibc reports EINVAL.
         return unsafe { __sigaction(sig, act, old) };

@@ -25,11 +25,19 @@ pub(crate) fn print(markdown: bool) {
 
 /// The option table as Markdown (GUIDE.md embeds exactly this).
 pub(crate) fn markdown_table() -> String {
-    let mut out = String::from("| option | default | accepts | kernel | meaning |\n|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| option | default | accepts | kernel | meaning |\n|---|---|---|---|---|\n");
     for f in Flags::describe() {
         let doc = f.doc.split_whitespace().collect::<Vec<_>>().join(" ");
-        let default = if f.default.is_empty() { "(empty)".to_owned() } else { f.default.clone() };
-        out += &format!("| `{}` | `{}` | {} | `{}` | {} |\n", f.name, default, f.accepts, f.kernel, doc);
+        let default = if f.default.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            f.default.clone()
+        };
+        out += &format!(
+            "| `{}` | `{}` | {} | `{}` | {} |\n",
+            f.name, default, f.accepts, f.kernel, doc
+        );
     }
     out
 }

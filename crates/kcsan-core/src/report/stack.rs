@@ -237,7 +237,9 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
         .skip(skip)
         .position(|frames| outer_name(frames).contains(SIGNAL_TRAMPOLINE))
         .map_or(per_pc.len(), |i| skip + i);
-    Stack { frames: per_pc.into_iter().take(end).skip(skip).flatten().collect() }
+    Stack {
+        frames: per_pc.into_iter().take(end).skip(skip).flatten().collect(),
+    }
 }
 
 #[cfg(test)]
