@@ -7,18 +7,17 @@
 //! ```text
 //! check_access ── size 0? ── return
 //!      │
-//!      ├─ any word in the 3-slot window? ──yes──> find() ──conflict──> found_watchpoint   (cold)
-//!      │
+//!      ├─ any word in the 3-slot window? ──yes──> check_window: find()
+//!      │        ──conflict──> found_watchpoint; else continue below        (cold)
 //!      ├─ marked? ── return                  (marked accesses check, never watch)
 //!      ├─ aligned plain write, assumed atomic? ── return
-//!      ├─ gate set (atomic region, atomic_next)? ──> gated_is_atomic               (cold)
-//!      └─ --skip < 0? ──yes──> setup_watchpoint                                       (cold)
+//!      └─ --skip < 0? ──yes──> skip_expired                                (cold)
+//!                 (parked at 0 in atomic regions: gated_is_atomic decides)
+//!                 └─ setup_watchpoint
 //! ```
 //!
-//! Everything in `check_access` is inlined into each `__tsan_*` entry point; the
-//! branches into named `#[cold]` functions are the only ones taken rarely.
-//! Those functions are `extern "C"`: they cannot unwind, so the entry points
-//! need no landing pad around the calls.
+//! Everything in `check_access` is inlined into each `__tsan_*` entry point; its
+//! rare branches are tail calls into named functions that cannot unwind.
 
 use crate::access::AccessType;
 use crate::config::{self, hot};
@@ -42,54 +41,104 @@ pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
         return;
     }
     let slot = watchpoint::window(addr);
-    if !watchpoint::window_is_empty(slot) && found_in_window(slot, addr, size, ty) {
-        return;
+    if !watchpoint::window_is_empty(slot) {
+        // SAFETY: forwarded from our caller's contract.
+        return unsafe { check_window(addr, size, ty, slot) };
     }
-    if ty.is_atomic() {
-        return;
-    }
-    if !ty.is_assert()
-        && ty.is_write()
-        && !ty.has(AccessType::COMPOUND)
-        && size <= 8
-        && addr & (size - 1) == 0
-        && size.is_power_of_two()
-        && hot::ASSUME_PLAIN_WRITES_ATOMIC.load(Relaxed)
-    {
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { sample_access(addr, size, ty) }
+}
+
+/// The fast path's second half: marked accesses and plain writes assumed atomic
+/// only check; every other access counts down the thread's skip count.
+///
+/// While the thread is in an atomic region (or has `atomic_next` set), its
+/// skip count is parked at 0 (`Ctx::update_gate`), so each eligible access
+/// goes to [`skip_expired`], which sorts it out; the fast path itself has no
+/// branch for atomic regions.
+///
+/// # Safety
+/// As [`check_access`].
+#[inline(always)]
+unsafe fn sample_access(addr: usize, size: usize, ty: AccessType) {
+    if ty.is_atomic() || is_assumed_atomic_write(addr, size, ty) {
         return;
     }
     ctx::with(|ctx| {
-        if ctx.gate.get() != 0 && !ty.is_assert() && gated_is_atomic(ctx) {
-            return;
-        }
         let skip = ctx.skip.get() - 1;
         ctx.skip.set(skip);
         if skip < 0 {
             // SAFETY: forwarded from our caller's contract.
-            unsafe { setup_watchpoint(ctx, addr, size, ty) };
+            unsafe { skip_expired(addr, size, ty) };
         }
     });
 }
 
-/// A word in the window is not free: look for a conflicting watchpoint.
-/// Returns whether this access was handled as a racer.
+/// `assume_plain_writes_atomic`: an aligned, non-compound plain write of up to
+/// 8 bytes counts as atomic, so it never sets up a watchpoint.
+#[inline(always)]
+fn is_assumed_atomic_write(addr: usize, size: usize, ty: AccessType) -> bool {
+    !ty.is_assert()
+        && ty.is_write()
+        && !ty.has(AccessType::COMPOUND)
+        && size <= 8
+        && size.is_power_of_two()
+        && addr & (size - 1) == 0
+        && hot::ASSUME_PLAIN_WRITES_ATOMIC.load(Relaxed)
+}
+
+/// A word in the window is not free: look for a conflicting watchpoint; if
+/// there is none, carry on with the fast path's second half.
+///
+/// The cold functions here are `extern "C"`: they cannot unwind, so the entry
+/// points need no landing pad and can tail-call them without a frame.
+///
+/// # Safety
+/// As [`check_access`].
 #[inline(never)]
-extern "C" fn found_in_window(slot: usize, addr: usize, size: usize, ty: AccessType) -> bool {
+unsafe extern "C" fn check_window(addr: usize, size: usize, ty: AccessType, slot: usize) {
     match watchpoint::find(slot, addr, size, ty.is_write()) {
-        Some(found) => {
-            found_watchpoint(addr, size, ty, found);
-            true
-        }
-        None => false,
+        Some(found) => found_watchpoint(addr, size, ty, found),
+        // SAFETY: forwarded from our caller's contract.
+        None => unsafe { sample_access(addr, size, ty) },
     }
+}
+
+/// The skip count ran out, or is parked because the thread is in an atomic
+/// region. Applies the kernel's `is_atomic` order for atomic regions (which
+/// must not consume the skip count), then sets up a watchpoint if due.
+///
+/// # Safety
+/// As [`check_access`].
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
+    ctx::with(|ctx| {
+        if ctx.gate.get() != 0 {
+            // Re-park (the fast path decremented it), then decide.
+            ctx.skip.set(0);
+            if !ty.is_assert() && gated_is_atomic(ctx) {
+                return;
+            }
+            // Assertions are never implicitly atomic: they consume the real
+            // skip count, saved while parked.
+            if ctx.gate.get() != 0 {
+                let skip = ctx.parked_skip.get() - 1;
+                ctx.parked_skip.set(skip);
+                if skip >= 0 {
+                    return;
+                }
+            }
+        }
+        // SAFETY: forwarded from our caller's contract.
+        unsafe { setup_watchpoint(ctx, addr, size, ty) };
+    });
 }
 
 /// The rare per-thread states that make a plain access atomic, in the kernel's
 /// order: `atomic_next` (counted down, except in nested signal handlers, which
 /// assume the outer context set it), then nestable and flat atomic regions.
-#[cold]
-#[inline(never)]
-extern "C" fn gated_is_atomic(ctx: &Ctx) -> bool {
+fn gated_is_atomic(ctx: &Ctx) -> bool {
     let next = ctx.atomic_next.get();
     if next > 0 {
         if ctx.signal_depth.get() < 2 {

@@ -22,9 +22,12 @@ pub(crate) struct Ctx {
     /// so a thread watches its first eligible access.
     pub(crate) skip: Cell<i64>,
     /// Non-zero while any of the rare per-thread states that make plain accesses
-    /// atomic is active (`GATE_*`). The fast path tests this one word and leaves
-    /// the details to [`crate::check`]'s gated path.
+    /// atomic is active (`GATE_*`). While it is, `skip` is parked at 0 so every
+    /// eligible access reaches the slow path, which sorts it out; the fast path
+    /// never looks at this word.
     pub(crate) gate: Cell<u32>,
+    /// The real skip count while `skip` is parked.
+    pub(crate) parked_skip: Cell<i64>,
     /// Nesting of `kcsan_disable_current()`: non-zero means this thread neither
     /// sets up nor consumes watchpoints.
     pub(crate) disable_count: Cell<i32>,
@@ -55,6 +58,7 @@ impl Ctx {
         Ctx {
             skip: Cell::new(0),
             gate: Cell::new(0),
+            parked_skip: Cell::new(0),
             disable_count: Cell::new(0),
             atomic_next: Cell::new(0),
             atomic_nest_count: Cell::new(0),
@@ -67,7 +71,8 @@ impl Ctx {
         }
     }
 
-    /// Recomputes `gate` after one of the atomic-region fields changed.
+    /// Recomputes `gate` after one of the atomic-region fields changed, parking
+    /// the skip count when the gate opens and restoring it when it closes.
     pub(crate) fn update_gate(&self) {
         let mut g = 0;
         if self.atomic_next.get() > 0 {
@@ -79,7 +84,21 @@ impl Ctx {
         if self.in_flat_atomic.get() {
             g |= GATE_FLAT_ATOMIC;
         }
+        match (self.gate.get() != 0, g != 0) {
+            (false, true) => self.parked_skip.set(self.skip.replace(0)),
+            (true, false) => self.skip.set(self.parked_skip.get()),
+            _ => {}
+        }
         self.gate.set(g);
+    }
+
+    /// Sets the skip count, or the parked one while the gate is open.
+    pub(crate) fn set_skip(&self, skip: i64) {
+        if self.gate.get() != 0 {
+            self.parked_skip.set(skip);
+        } else {
+            self.skip.set(skip);
+        }
     }
 
     /// Whether this thread may set up or consume watchpoints now.
@@ -176,4 +195,47 @@ pub fn interrupt_exit(saved: Interrupted) {
         c.signal_depth.set(c.signal_depth.get().saturating_sub(1));
         c.update_gate();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_gate_parks_the_skip_count_and_a_closed_one_restores_it() {
+        let c = Ctx::new();
+        c.skip.set(1234);
+        c.atomic_nest_count.set(1);
+        c.update_gate();
+        assert_eq!(c.skip.get(), 0, "parked: the next eligible access reaches the slow path");
+        assert_eq!(c.parked_skip.get(), 1234);
+        c.set_skip(99);
+        assert_eq!((c.skip.get(), c.parked_skip.get()), (0, 99), "resets while parked go to the parked count");
+        c.in_flat_atomic.set(true);
+        c.update_gate();
+        assert_eq!(c.parked_skip.get(), 99, "a second reason to gate does not re-park");
+        c.atomic_nest_count.set(0);
+        c.in_flat_atomic.set(false);
+        c.update_gate();
+        assert_eq!((c.gate.get(), c.skip.get()), (0, 99), "closing the gate restores the count");
+    }
+
+    #[test]
+    fn a_signal_handler_gets_a_fresh_context_and_the_thread_gets_its_own_back() {
+        crate::annotate::nestable_atomic_begin();
+        crate::annotate::disable_current();
+        let saved = interrupt_enter();
+        with(|c| {
+            assert_eq!((c.gate.get(), c.disable_count.get(), c.signal_depth.get()), (0, 0, 1));
+            assert!(c.in_interrupt());
+        });
+        interrupt_exit(saved);
+        with(|c| {
+            assert_eq!((c.atomic_nest_count.get(), c.disable_count.get(), c.signal_depth.get()), (1, 1, 0));
+            assert_ne!(c.gate.get(), 0);
+        });
+        crate::annotate::enable_current();
+        crate::annotate::nestable_atomic_end();
+        with(|c| assert_eq!(c.gate.get(), 0));
+    }
 }

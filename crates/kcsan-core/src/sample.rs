@@ -32,5 +32,5 @@ pub(crate) fn reset_skip(ctx: &Ctx, f: &Flags) {
     if f.skip_watch_randomize {
         skip -= prandom(ctx, f.skip_watch) as i64;
     }
-    ctx.skip.set(skip);
+    ctx.set_skip(skip);
 }
