@@ -190,6 +190,14 @@ impl fmt::Debug for ElfInfo {
     }
 }
 
+/// Whether `path` is a distribution library (libc, libstdc++, ...). Their
+/// separate debug files give symbols but not line tables: file:line inside
+/// libc helps nobody read a race report, and parsing libc's DWARF alone costs
+/// tens of MiB, which would break the runtime's fixed-memory promise.
+fn is_system_library(path: &Path) -> bool {
+    ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"].iter().any(|dir| path.starts_with(dir))
+}
+
 impl ElfInfo {
     /// Loads the object at `open_path` (`path` is its real name, used to find
     /// separate debug files next to it). `None` if it cannot be read or parsed.
@@ -208,7 +216,7 @@ impl ElfInfo {
                     if symtab.syms.is_empty() {
                         symtab = SymTab::from_symbols(&dfile, dfile.symbols());
                     }
-                    if dwarf.is_none() {
+                    if dwarf.is_none() && !is_system_library(path) {
                         dwarf = load_dwarf(&dfile, &dmap);
                     }
                 }
