@@ -46,12 +46,22 @@ pub(crate) fn delay_us(ctx: &Ctx, f: &Flags, ty: AccessType) -> u64 {
 
 /// Stalls the calling thread for `us` microseconds.
 pub(crate) fn stall(us: u64, mode: DelayMode) {
-    let end = now_ns() + us * 1000;
+    let start = now_ns();
+    let end = start + us * 1000;
+    if mode == DelayMode::Sleep {
+        let deadline = libc::timespec { tv_sec: (end / 1_000_000_000) as i64, tv_nsec: (end % 1_000_000_000) as i64 };
+        // An absolute deadline: an interrupting signal just resumes the sleep.
+        // SAFETY: `deadline` is a valid timespec; no remainder is requested.
+        while unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &deadline, core::ptr::null_mut()) }
+            == libc::EINTR
+        {}
+        return;
+    }
     while now_ns() < end {
         match mode {
             DelayMode::Spin => core::hint::spin_loop(),
             // SAFETY: sched_yield has no preconditions.
-            DelayMode::Yield => unsafe {
+            _ => unsafe {
                 libc::sched_yield();
             },
         }

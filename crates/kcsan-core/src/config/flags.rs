@@ -130,7 +130,8 @@ flags! {
     /// How a stalled thread waits: `yield` calls sched_yield while it waits,
     /// giving its CPU to the threads it may catch (on a 2-core machine it
     /// caught races in 80% of runs against 33% for `spin`; BENCHMARKS.md);
-    /// `spin` busy-waits like the kernel's udelay.
+    /// `spin` busy-waits like the kernel's udelay; `sleep` sleeps, using no
+    /// CPU while it waits, at the price of the timer slack (~50 us) on top.
     delay_mode: DelayMode = DelayMode::Yield, accept Accept::Any, kernel "-";
 
     /// Number of watchpoint slots (a power of two). A watchpoint lives in the

@@ -7,6 +7,9 @@ pub enum DelayMode {
     Spin,
     /// Call `sched_yield` while waiting.
     Yield,
+    /// Sleep (`clock_nanosleep`) until the stall ends: the watcher uses no
+    /// CPU while it waits, but the kernel's timer slack lengthens the stall.
+    Sleep,
 }
 
 /// A type an option can have.
@@ -73,6 +76,7 @@ impl FlagValue for DelayMode {
         match s {
             "spin" => Some(DelayMode::Spin),
             "yield" => Some(DelayMode::Yield),
+            "sleep" => Some(DelayMode::Sleep),
             _ => None,
         }
     }
@@ -80,11 +84,12 @@ impl FlagValue for DelayMode {
         match self {
             DelayMode::Spin => "spin",
             DelayMode::Yield => "yield",
+            DelayMode::Sleep => "sleep",
         }
         .to_owned()
     }
     fn kind() -> &'static str {
-        "spin or yield"
+        "spin, yield or sleep"
     }
 }
 
