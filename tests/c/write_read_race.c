@@ -15,7 +15,6 @@
 // EXPECT: {{^}}Reported by Kernel Concurrency Sanitizer on:
 // EXPECT: {{^}}CPU: {{[0-9]+}} PID: {{[0-9]+}} TID: {{[0-9]+}} Comm: write_read_race Exe: {{.*}}write_read_race{{$}}
 // STDOUT: write_read_race: done
-// NEVER: unknown origin
 // NEVER: kcsan: error
 
 #include "scenario.h"

@@ -16,4 +16,3 @@
 // EXPECT: {{^}} do_the_work{{[12]}}+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}} {{.*}}datarace.c:{{[0-9]+}}{{$}}
 // EXPECT: {{^}}value changed: 0x{{[0-9a-f]+}} -> 0x{{[0-9a-f]+}}{{$}}
 // NEVER: read to 0x
-// NEVER: unknown origin

@@ -207,17 +207,33 @@ mod tests {
         c.skip.set(1234);
         c.atomic_nest_count.set(1);
         c.update_gate();
-        assert_eq!(c.skip.get(), 0, "parked: the next eligible access reaches the slow path");
+        assert_eq!(
+            c.skip.get(),
+            0,
+            "parked: the next eligible access reaches the slow path"
+        );
         assert_eq!(c.parked_skip.get(), 1234);
         c.set_skip(99);
-        assert_eq!((c.skip.get(), c.parked_skip.get()), (0, 99), "resets while parked go to the parked count");
+        assert_eq!(
+            (c.skip.get(), c.parked_skip.get()),
+            (0, 99),
+            "resets while parked go to the parked count"
+        );
         c.in_flat_atomic.set(true);
         c.update_gate();
-        assert_eq!(c.parked_skip.get(), 99, "a second reason to gate does not re-park");
+        assert_eq!(
+            c.parked_skip.get(),
+            99,
+            "a second reason to gate does not re-park"
+        );
         c.atomic_nest_count.set(0);
         c.in_flat_atomic.set(false);
         c.update_gate();
-        assert_eq!((c.gate.get(), c.skip.get()), (0, 99), "closing the gate restores the count");
+        assert_eq!(
+            (c.gate.get(), c.skip.get()),
+            (0, 99),
+            "closing the gate restores the count"
+        );
     }
 
     #[test]
@@ -226,12 +242,22 @@ mod tests {
         crate::annotate::disable_current();
         let saved = interrupt_enter();
         with(|c| {
-            assert_eq!((c.gate.get(), c.disable_count.get(), c.signal_depth.get()), (0, 0, 1));
+            assert_eq!(
+                (c.gate.get(), c.disable_count.get(), c.signal_depth.get()),
+                (0, 0, 1)
+            );
             assert!(c.in_interrupt());
         });
         interrupt_exit(saved);
         with(|c| {
-            assert_eq!((c.atomic_nest_count.get(), c.disable_count.get(), c.signal_depth.get()), (1, 1, 0));
+            assert_eq!(
+                (
+                    c.atomic_nest_count.get(),
+                    c.disable_count.get(),
+                    c.signal_depth.get()
+                ),
+                (1, 1, 0)
+            );
             assert_ne!(c.gate.get(), 0);
         });
         crate::annotate::enable_current();

@@ -49,11 +49,20 @@ pub(crate) fn stall(us: u64, mode: DelayMode) {
     let start = now_ns();
     let end = start + us * 1000;
     if mode == DelayMode::Sleep {
-        let deadline = libc::timespec { tv_sec: (end / 1_000_000_000) as i64, tv_nsec: (end % 1_000_000_000) as i64 };
+        let deadline = libc::timespec {
+            tv_sec: (end / 1_000_000_000) as i64,
+            tv_nsec: (end % 1_000_000_000) as i64,
+        };
         // An absolute deadline: an interrupting signal just resumes the sleep.
         // SAFETY: `deadline` is a valid timespec; no remainder is requested.
-        while unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &deadline, core::ptr::null_mut()) }
-            == libc::EINTR
+        while unsafe {
+            libc::clock_nanosleep(
+                libc::CLOCK_MONOTONIC,
+                libc::TIMER_ABSTIME,
+                &deadline,
+                core::ptr::null_mut(),
+            )
+        } == libc::EINTR
         {}
         return;
     }

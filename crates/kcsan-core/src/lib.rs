@@ -47,6 +47,14 @@ pub use access::AccessType;
 pub use check::check_access;
 pub use watchpoint::MAX_WATCHPOINTS;
 
+/// Whether the calling thread is inside the runtime's own slow path (reporting,
+/// initialising). Interposed libc functions check this so the runtime's own
+/// `memcpy` calls are not checked as the program's.
+#[inline(always)]
+pub fn in_runtime() -> bool {
+    ctx::with(|c| c.in_runtime.get() != 0)
+}
+
 /// Whether marked accesses are ignored entirely (`ignore_atomics`). The ABI layer
 /// checks this before calling [`check_access`] for marked accesses, so they make
 /// no further runtime call, as in the kernel.

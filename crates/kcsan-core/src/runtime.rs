@@ -56,6 +56,15 @@ fn init_slow() -> bool {
     {
         return STATE.load(Ordering::Acquire) == READY;
     }
+    crate::ctx::with(|ctx| {
+        let _in_runtime = crate::ctx::InRuntime::enter(ctx);
+        init_once();
+    });
+    true
+}
+
+/// The initialisation proper (exactly once, inside the runtime).
+fn init_once() {
     let flags = match load_flags() {
         Ok(f) => f,
         Err(e) => {
@@ -80,7 +89,6 @@ fn init_slow() -> bool {
     }
     ENABLED.store(enable, Ordering::Relaxed);
     STATE.store(READY, Ordering::Release);
-    true
 }
 
 /// Builds the options in force: defaults, then `__kcsan_default_options()`,

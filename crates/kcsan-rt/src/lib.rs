@@ -6,6 +6,7 @@
 //! boring: each entry point is a one-line forward into [`kcsan_core`].
 
 pub mod annotate;
+pub mod intercept;
 pub mod signal;
 pub mod tsan;
 pub mod tsan_atomic;

@@ -195,7 +195,9 @@ impl fmt::Debug for ElfInfo {
 /// libc helps nobody read a race report, and parsing libc's DWARF alone costs
 /// tens of MiB, which would break the runtime's fixed-memory promise.
 fn is_system_library(path: &Path) -> bool {
-    ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"].iter().any(|dir| path.starts_with(dir))
+    ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"]
+        .iter()
+        .any(|dir| path.starts_with(dir))
 }
 
 impl ElfInfo {

@@ -72,6 +72,12 @@ impl Compiler {
                 Family::Clang => f.extend(["-mllvm".to_owned(), format!("-{p}")]),
             }
         }
+        if self.family == Family::Clang {
+            // clang's SLP vectorizer merges neighbouring stores into vector
+            // stores, which its ThreadSanitizer pass leaves uninstrumented: a
+            // struct assignment's writer would become invisible.
+            f.push("-fno-slp-vectorize".into());
+        }
         if self.family == Family::Gcc {
             // gcc warns that atomic_thread_fence is "not supported with -fsanitize=thread".
             f.push("-Wno-tsan".into());
@@ -95,6 +101,9 @@ fn runtime_link_args(runtime_dir: &Path, is_static: bool) -> Vec<String> {
         "-Wl,--export-dynamic-symbol=__tsan_*".to_owned(),
         "-Wl,--export-dynamic-symbol=kcsan_*".to_owned(),
         "-Wl,--export-dynamic-symbol=__kcsan_*".to_owned(),
+        // gcc leaves memcpy/memmove/memset as libc calls: route the program's
+        // calls through the runtime's checks (kcsan-rt/src/wrap.c).
+        "-Wl,--wrap=memcpy,--wrap=memmove,--wrap=memset".to_owned(),
         runtime_dir
             .join(locate::RUNTIME_ARCHIVE)
             .display()

@@ -160,7 +160,11 @@ const SIGNAL_TRAMPOLINE: &str = "kcsan_rt::signal::trampoline";
 /// contain `tsan_`, or `kcsan_` not followed by `test`) plus our crates' paths
 /// and the unwinder.
 pub(crate) fn is_runtime_function(name: &str) -> bool {
-    if name.contains("tsan_") || name.starts_with("_Unwind_") || name.contains("_once_size") {
+    if name.contains("tsan_")
+        || name.starts_with("_Unwind_")
+        || name.starts_with("__wrap_mem")
+        || name.contains("_once_size")
+    {
         return true;
     }
     name.match_indices("kcsan_")
@@ -250,6 +254,7 @@ mod tests {
     fn runtime_frames_are_recognised_by_name() {
         for n in [
             "__tsan_read8",
+            "__wrap_memcpy",
             "kcsan_core::check::setup_watchpoint",
             "kcsan_rt::tsan::__tsan_write4",
             "_Unwind_Backtrace",
