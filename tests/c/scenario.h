@@ -91,4 +91,50 @@ static inline void scenario_spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 	}
 }
 
+/*
+ * The body of a racing loop: one iteration, in a function of the scenario's
+ * own (so reports name it as the top frame). SCENARIO_BODY keeps the compiler
+ * from inlining it or cloning it under another name.
+ */
+typedef void (*scenario_body)(long i);
+#if defined(__clang__)
+#define SCENARIO_BODY __attribute__((noinline, used))
+#else
+#define SCENARIO_BODY __attribute__((noinline, noclone, used))
+#endif
+
+struct scenario_worker {
+	scenario_body body;
+	int64_t budget_ms;
+};
+
+/* Calls the body for i = 0, 1, ... until the budget runs out. */
+static SCENARIO_UNINSTRUMENTED void *scenario_worker_main(void *arg)
+{
+	const struct scenario_worker *w = (const struct scenario_worker *)arg;
+	struct scenario_deadline dl = scenario_deadline_in(w->budget_ms);
+	for (long i = 0; !scenario_expired(&dl, i); i++)
+		w->body(i);
+	return NULL;
+}
+
+/*
+ * The common two-thread scenario: one thread runs @a, another runs @b, each
+ * in a loop for the budget ($SCENARIO_MS, default 300 ms); then prints
+ * "<name>: done" for the harness's STDOUT check.
+ */
+static inline int scenario_run_pair(const char *name, scenario_body a, scenario_body b)
+{
+	int64_t ms = scenario_budget_ms(300);
+	struct scenario_worker wa = { a, ms }, wb = { b, ms };
+	pthread_t t[2];
+
+	scenario_spawn(&t[0], scenario_worker_main, &wa);
+	scenario_spawn(&t[1], scenario_worker_main, &wb);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	printf("%s: done\n", name);
+	return 0;
+}
+
 #endif /* KCSAN_SCENARIO_H */
