@@ -19,47 +19,21 @@
 #include "scenario.h"
 
 long nr_events; /* not static: the compiler must keep every access */
-static int64_t budget_ms;
 static volatile long sink;
 
-void *writer(void *arg)
+SCENARIO_BODY void writer(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		data_race(nr_events = nr_events + 1);
-		sum += scenario_table[i & 63];
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	data_race(nr_events = nr_events + 1);
+	sink = scenario_table[i & 63];
 }
 
-void *reader(void *arg)
+SCENARIO_BODY void reader(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		sum += data_race(nr_events);
-		sum += scenario_table[(i * 7) & 63];
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	sink = data_race(nr_events) + scenario_table[(i * 7) & 63];
 }
 
 int main(void)
 {
-	pthread_t t[2];
-
-	budget_ms = scenario_budget_ms(300);
 	scenario_table_init();
-	scenario_spawn(&t[0], writer, NULL);
-	scenario_spawn(&t[1], reader, NULL);
-	pthread_join(t[0], NULL);
-	pthread_join(t[1], NULL);
-	printf("data_race_annotated: done (%ld events)\n", data_race(nr_events) > 0 ? 1L : 0L);
-	return 0;
+	return scenario_run_pair("data_race_annotated", writer, reader);
 }

@@ -20,56 +20,33 @@
 #include "scenario.h"
 
 long shared; /* not static: the compiler must keep every access */
-static int64_t budget_ms;
 static volatile long sink;
 
-void *writer(void *arg)
+SCENARIO_BODY void writer(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		kcsan_disable_current();
-		kcsan_disable_current();
-		shared = i;
-		kcsan_enable_current();
-		shared = i + 1; /* still disabled: the calls nest */
-		kcsan_enable_current();
-		sum += scenario_table[i & 63];
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	kcsan_disable_current();
+	kcsan_disable_current();
+	shared = i;
+	kcsan_enable_current();
+	shared = i + 1; /* still disabled: the calls nest */
+	kcsan_enable_current();
+	sink = scenario_table[i & 63];
 }
 
-void *reader(void *arg)
+SCENARIO_BODY void reader(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		kcsan_disable_current();
-		sum += shared;
-		barrier();
-		sum += shared;
-		kcsan_enable_current();
-		sum += scenario_table[(i * 7) & 63];
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	long sum;
+
+	kcsan_disable_current();
+	sum = shared;
+	barrier();
+	sum += shared;
+	kcsan_enable_current();
+	sink = sum + scenario_table[(i * 7) & 63];
 }
 
 int main(void)
 {
-	pthread_t t[2];
-
-	budget_ms = scenario_budget_ms(300);
 	scenario_table_init();
-	scenario_spawn(&t[0], writer, NULL);
-	scenario_spawn(&t[1], reader, NULL);
-	pthread_join(t[0], NULL);
-	pthread_join(t[1], NULL);
-	printf("disable_current_silent: done\n");
-	return 0;
+	return scenario_run_pair("disable_current_silent", writer, reader);
 }

@@ -21,54 +21,31 @@
 #include "scenario.h"
 
 long shared; /* not static: the compiler must keep every access */
-static int64_t budget_ms;
 static volatile long sink;
 
-void *writer(void *arg)
+SCENARIO_BODY void writer(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		kcsan_nestable_atomic_begin();
-		kcsan_nestable_atomic_begin();
-		shared = i;
-		kcsan_nestable_atomic_end();
-		shared = shared + 1; /* still atomic: the regions nest */
-		kcsan_nestable_atomic_end();
-		sum += scenario_table[i & 63];
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	kcsan_nestable_atomic_begin();
+	kcsan_nestable_atomic_begin();
+	shared = i;
+	kcsan_nestable_atomic_end();
+	shared = shared + 1; /* still atomic: the regions nest */
+	kcsan_nestable_atomic_end();
+	sink = scenario_table[i & 63];
 }
 
-void *reader(void *arg)
+SCENARIO_BODY void reader(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		kcsan_nestable_atomic_begin();
-		sum += shared;
-		kcsan_nestable_atomic_end();
-		sum += scenario_table[(i * 7) & 63];
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	long sum;
+
+	kcsan_nestable_atomic_begin();
+	sum = shared;
+	kcsan_nestable_atomic_end();
+	sink = sum + scenario_table[(i * 7) & 63];
 }
 
 int main(void)
 {
-	pthread_t t[2];
-
-	budget_ms = scenario_budget_ms(300);
 	scenario_table_init();
-	scenario_spawn(&t[0], writer, NULL);
-	scenario_spawn(&t[1], reader, NULL);
-	pthread_join(t[0], NULL);
-	pthread_join(t[1], NULL);
-	printf("nestable_atomic_silent: done\n");
-	return 0;
+	return scenario_run_pair("nestable_atomic_silent", writer, reader);
 }

@@ -15,43 +15,21 @@
 
 #include "scenario.h"
 
-static long shared;
-static int64_t budget_ms;
+long shared;
 static volatile long sink;
 
-void *writer(void *arg)
+SCENARIO_BODY void writer(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		__atomic_store_n(&shared, i, __ATOMIC_RELAXED); // [[@store]]
-		barrier();
-	}
-	return NULL;
+	__atomic_store_n(&shared, i, __ATOMIC_RELAXED); // [[@store]]
 }
 
-void *reader(void *arg)
+SCENARIO_BODY void reader(long i)
 {
-	struct scenario_deadline dl = scenario_deadline_in(budget_ms);
-	long sum = 0;
-	(void)arg;
-	for (long i = 0; !scenario_expired(&dl, i); i++) {
-		sum += shared; // [[@read]]
-		barrier();
-	}
-	sink = sum;
-	return NULL;
+	(void)i;
+	sink = shared; // [[@read]]
 }
 
 int main(void)
 {
-	pthread_t t[2];
-
-	budget_ms = scenario_budget_ms(300);
-	scenario_spawn(&t[0], writer, NULL);
-	scenario_spawn(&t[1], reader, NULL);
-	pthread_join(t[0], NULL);
-	pthread_join(t[1], NULL);
-	printf("plain_read_vs_atomic_store: done\n");
-	return 0;
+	return scenario_run_pair("plain_read_vs_atomic_store", writer, reader);
 }
