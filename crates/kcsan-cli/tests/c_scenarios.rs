@@ -747,6 +747,7 @@ scenarios! {
     signal_handler_race => "signal_handler_race.c",
     signal_same_thread_interrupt_watcher => "signal_same_thread_interrupt_watcher.c",
     signal_same_thread_silent => "signal_same_thread_silent.c",
+    static_link_race => "static_link_race.c",
     struct_copy_race => "struct_copy_race.c",
     unknown_origin => "unknown_origin.c",
     unknown_origin_disabled => "unknown_origin_disabled.c",

@@ -101,9 +101,6 @@ fn runtime_link_args(runtime_dir: &Path, is_static: bool) -> Vec<String> {
         "-Wl,--export-dynamic-symbol=__tsan_*".to_owned(),
         "-Wl,--export-dynamic-symbol=kcsan_*".to_owned(),
         "-Wl,--export-dynamic-symbol=__kcsan_*".to_owned(),
-        // gcc leaves memcpy/memmove/memset as libc calls: route the program's
-        // calls through the runtime's checks (kcsan-rt/src/wrap.c).
-        "-Wl,--wrap=memcpy,--wrap=memmove,--wrap=memset".to_owned(),
         runtime_dir
             .join(locate::RUNTIME_ARCHIVE)
             .display()
@@ -113,8 +110,14 @@ fn runtime_link_args(runtime_dir: &Path, is_static: bool) -> Vec<String> {
         "-lm".to_owned(),
         "-lrt".to_owned(),
     ];
-    // The runtime unwinds stacks with libgcc's unwinder (libgcc_eh in static links).
     if !is_static {
+        // gcc leaves memcpy/memmove/memset as libc calls: route the program's
+        // calls through the runtime's checks (kcsan-rt/src/wrap.c). Not in
+        // static links, where --wrap would also catch libc's own start-up
+        // copies, made before thread-local storage exists.
+        f.push("-Wl,--wrap=memcpy,--wrap=memmove,--wrap=memset".to_owned());
+        // The runtime unwinds stacks with libgcc's unwinder (libgcc_eh in
+        // static links, which gcc adds itself).
         f.push("-lgcc_s".to_owned());
     }
     f
