@@ -8,7 +8,8 @@
 // writer/reader pair, which must be reported by the child itself: with
 // log_path every process writes its own <log_path>.<pid> file, so the
 // report has to be in the child's file. The parent keeps working meanwhile,
-// then reaps the child (exit status 0) and finishes normally.
+// then reaps the child (exit status 66, the runtime's exitcode for a
+// process that reported) and finishes normally.
 //
 // RUN: %kcsan_cc -O2 -g %s -o %t -pthread && %run %t
 // OPTIONS: log_path=%T/kcsan:skip_watch=20:udelay_task=1000
@@ -21,7 +22,7 @@
 // EXPECT: {{^}} child_reader+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}} {{.*}}fork_child_race.c:[[read]]{{$}}
 // EXPECT: {{^}}value changed: 0x{{[0-9a-f]+}} -> 0x{{[0-9a-f]+}}{{$}}
 // STDOUT: child: done
-// STDOUT: parent: child exited with status 0
+// STDOUT: parent: child exited with status 66
 // STDOUT: parent: done
 // NEVER: background
 

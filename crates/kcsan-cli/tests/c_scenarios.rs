@@ -41,7 +41,7 @@
 //! | `REPORT-FROM: parent` / `child` | the `EXPECT` report must come from the process the harness started (`parent`) or from another one, i.e. a forked child (`child`); told by the report's `PID:`. Default: any. |
 //! | `STDERR: pattern` / `STDOUT: pattern` | must match, in order, lines of the run's stderr / stdout (anywhere, inside reports or not). |
 //! | `NEVER: pattern` (alias `EXPECT-NOT:`) | must not match any line of any run's stdout, stderr or log files. |
-//! | `EXIT: n` | the exit status every run must have (default 0). A signal, a hang or another status fails at once. |
+//! | `EXIT: n` | the exit status every run must have (default: the runtime's convention, 66 if the started process printed a report, else 0). A signal, a hang or another status fails at once. |
 //! | `DEADLINE: s` | seconds to keep rerunning until a run satisfies all `EXPECT`, `STDERR` and `STDOUT` lines (default 30). |
 //! | `RUNS: n` | runs at least `n` times even when satisfied (default: 1 when there are `EXPECT`/`STDERR`/`STDOUT` lines, else 2). Every run is checked against `NEVER` and `EXIT`. |
 //! | `TIMEOUT: s` | one run's time limit (default 60); past it the run is killed and the test fails. |
@@ -142,7 +142,8 @@ struct Scenario {
     stderr: Vec<Pattern>,
     stdout: Vec<Pattern>,
     never: Vec<Pattern>,
-    exit: i32,
+    /// `None`: the runtime's convention, 66 if the started process reported, else 0.
+    exit: Option<i32>,
     deadline: Duration,
     runs: Option<usize>,
     timeout: Duration,
@@ -234,7 +235,7 @@ impl Scenario {
             stderr: Vec::new(),
             stdout: Vec::new(),
             never: Vec::new(),
-            exit: 0,
+            exit: None,
             deadline: Duration::from_secs(30),
             runs: None,
             timeout: Duration::from_secs(60),
@@ -296,7 +297,7 @@ impl Scenario {
                 "STDERR" => s.stderr.push(pattern(n, value)),
                 "STDOUT" => s.stdout.push(pattern(n, value)),
                 "NEVER" | "EXPECT-NOT" => s.never.push(pattern(n, value)),
-                "EXIT" => s.exit = number(n, key, value) as i32,
+                "EXIT" => s.exit = Some(number(n, key, value) as i32),
                 "DEADLINE" => s.deadline = Duration::from_secs(number(n, key, value)),
                 "RUNS" => s.runs = Some(number(n, key, value) as usize),
                 "TIMEOUT" => s.timeout = Duration::from_secs(number(n, key, value)),
@@ -555,11 +556,20 @@ fn run_scenario(file: &str, cc: Cc) {
         };
 
         // Things that must hold in every run.
-        if outcome.timed_out || outcome.code() != Some(sc.exit) {
+        // The runtime's `exitcode` (66) replaces the status of a process that
+        // reported a race.
+        let expected_exit = sc.exit.unwrap_or_else(|| {
+            if reports.iter().any(|r| r.pid == Some(outcome.pid)) {
+                66
+            } else {
+                0
+            }
+        });
+        if outcome.timed_out || outcome.code() != Some(expected_exit) {
             problems.push(format!(
                 "the program {} (expected exit status {})",
                 outcome.how(),
-                sc.exit
+                expected_exit
             ));
         }
         let streams = [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)]
@@ -726,7 +736,9 @@ scenarios! {
     default_options => "default_options.c",
     default_options_overridden => "default_options_overridden.c",
     disable_current_silent => "disable_current_silent.c",
+    exitcode_summary => "exitcode_summary.c",
     fork_child_race => "fork_child_race.c",
+    halt_on_error => "halt_on_error.c",
     header_all_annotations => "header_all_annotations.c",
     help_option => "help_option.c",
     hooks_before_init => "hooks_before_init.c",

@@ -77,15 +77,13 @@ fn init_once() {
         crate::report::sink::write_stderr(config::help_text().as_bytes());
     }
     let enable = flags.early_enable;
-    let print_stats = flags.print_stats;
     config::install(flags);
     // SAFETY: the handlers are `extern "C"` functions that stay valid for the
     // life of the process.
     unsafe {
         libc::pthread_atfork(None, None, Some(after_fork_in_child));
-        if print_stats {
-            libc::atexit(print_stats_at_exit);
-        }
+        // Registered first, so it runs last: after the program's own handlers.
+        libc::atexit(at_exit);
     }
     ENABLED.store(enable, Ordering::Relaxed);
     STATE.store(READY, Ordering::Release);
@@ -121,6 +119,7 @@ extern "C" fn after_fork_in_child() {
     crate::ctx::with(|ctx| ctx.tid.set(0));
 }
 
-extern "C" fn print_stats_at_exit() {
-    crate::report::print_stats();
+/// At exit: the closing line, the statistics, and the exit status.
+extern "C" fn at_exit() {
+    crate::report::at_exit();
 }

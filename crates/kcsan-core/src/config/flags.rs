@@ -175,6 +175,19 @@ flags! {
     /// during the stall. Defaults to on with strict=1.
     interrupt_watcher: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_INTERRUPT_WATCHER";
 
+    /// The exit status of a process that reported a race (the sanitizers'
+    /// convention); it replaces the program's own status at exit. 0 keeps the
+    /// program's status.
+    exitcode: u32 = 66, accept Accept::Range(0, 255), kernel "-";
+
+    /// Exit (with exitcode) right after the first report.
+    halt_on_error: bool = false, accept Accept::Any, kernel "-";
+
+    /// Where the runtime would exit with exitcode (at exit after a report, or
+    /// at the first report with halt_on_error), call abort() instead, for a
+    /// core dump or a debugger (the kernel's panic_on_warn).
+    abort_on_error: bool = false, accept Accept::Any, kernel "-";
+
     /// Write reports to <log_path>.<pid> instead of stderr (one file per process).
     log_path: String = String::new(), accept Accept::Any, kernel "-";
 

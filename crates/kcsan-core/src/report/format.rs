@@ -16,6 +16,7 @@
 //!
 //! Reported by Kernel Concurrency Sanitizer on:
 //! CPU: 1 PID: 486 TID: 488 Comm: worker Exe: /path/to/prog
+//! SUMMARY: KCSAN: data-race kcsan_test.c:42 in test_kernel_write
 //! ==================================================================
 //! ```
 //!
@@ -54,10 +55,9 @@ fn stack_lines(out: &mut String, a: &AccessReport) {
     }
 }
 
-/// Renders a report as text, ending with a newline.
-pub(crate) fn render(r: &Report, exe: &str) -> String {
-    let mut out = String::with_capacity(2048);
-    let _ = writeln!(out, "{RULE}");
+/// The report's title, after `BUG: KCSAN: `: the bug type and the top
+/// functions, sorted (or the watcher's frame with offsets for unknown origin).
+pub(crate) fn title(r: &Report) -> String {
     match &r.other {
         Some(other) => {
             let mut names = [
@@ -68,11 +68,33 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
                 (other.stack.top_symbol_offset(), other.stack.top_function()),
             ];
             names.sort();
-            let _ = writeln!(
-                out,
-                "BUG: KCSAN: {} in {} / {}\n",
-                r.bug_type, names[0].1, names[1].1
-            );
+            format!("{} in {} / {}", r.bug_type, names[0].1, names[1].1)
+        }
+        None => format!("{} in {}", r.bug_type, r.this.stack.top_symbol_offset()),
+    }
+}
+
+/// The `SUMMARY:` line: the bug type and the first stack's top frame, in the
+/// sanitizers' shape, for tools that grep for it.
+fn summary(r: &Report) -> String {
+    let first = r.other.as_ref().unwrap_or(&r.this);
+    let frame = first.stack.frames.first();
+    let location = frame
+        .and_then(|f| Some(format!("{}:{} ", f.file.as_deref()?, f.line?)))
+        .unwrap_or_default();
+    let function = frame
+        .and_then(|f| f.function.clone())
+        .unwrap_or_else(|| first.stack.top_function());
+    format!("SUMMARY: KCSAN: {} {location}in {function}", r.bug_type)
+}
+
+/// Renders a report as text, ending with a newline.
+pub(crate) fn render(r: &Report, exe: &str) -> String {
+    let mut out = String::with_capacity(2048);
+    let _ = writeln!(out, "{RULE}");
+    let _ = writeln!(out, "BUG: KCSAN: {}\n", title(r));
+    match &r.other {
+        Some(other) => {
             access_line(&mut out, other);
             stack_lines(&mut out, other);
             out.push('\n');
@@ -80,12 +102,6 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
             stack_lines(&mut out, &r.this);
         }
         None => {
-            let _ = writeln!(
-                out,
-                "BUG: KCSAN: {} in {}\n",
-                r.bug_type,
-                r.this.stack.top_symbol_offset()
-            );
             out.push_str("race at unknown origin, with ");
             access_line(&mut out, &r.this);
             stack_lines(&mut out, &r.this);
@@ -116,6 +132,7 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
         t.comm,
         exe
     );
+    let _ = writeln!(out, "{}", summary(r));
     let _ = writeln!(out, "{RULE}");
     out
 }

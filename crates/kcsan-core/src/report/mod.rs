@@ -12,6 +12,7 @@ mod ratelimit;
 pub(crate) mod sink;
 pub mod stack;
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use self::handoff::{AccessInfo, EMPTY_OTHER_INFO, Handoff, OtherInfo};
@@ -86,11 +87,17 @@ pub struct Report {
 struct State {
     handoff: Handoff,
     ratelimit: RateLimit,
+    /// Reports printed by this process.
+    reported: usize,
+    /// Their distinct titles.
+    titles: BTreeSet<String>,
 }
 
 static STATE: SpinLock<State> = SpinLock::new(State {
     handoff: [EMPTY_OTHER_INFO; TABLE_LEN],
     ratelimit: RateLimit::new(),
+    reported: 0,
+    titles: BTreeSet::new(),
 });
 
 /// The calling thread's access as the report shows it.
@@ -155,8 +162,11 @@ pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx
         Counter::EncodingFalsePositives.inc();
         return;
     }
-    if value_change != ValueChange::False {
-        print_report(&mut state, value_change, this, &this_stack, Some(&other), w);
+    if value_change != ValueChange::False
+        && print_report(&mut state, value_change, this, &this_stack, Some(&other), w)
+    {
+        drop(state);
+        halt_if_asked();
     }
 }
 
@@ -166,7 +176,10 @@ pub(crate) fn unknown_origin(ctx: &Ctx, w: Watched) {
     let this_stack = stack::capture();
     let this = access_info(ctx, w.addr, w.size, w.ty);
     let mut state = STATE.lock();
-    print_report(&mut state, ValueChange::True, this, &this_stack, None, w);
+    if print_report(&mut state, ValueChange::True, this, &this_stack, None, w) {
+        drop(state);
+        halt_if_asked();
+    }
 }
 
 /// Whether a function name earns the read-copy-update exception to
@@ -176,7 +189,7 @@ fn is_rcu_name(name: &str) -> bool {
     name.contains("rcu_") || name.contains("_rcu") || name.contains("_srcu")
 }
 
-/// Filters, rate-limits and prints one report.
+/// Filters, rate-limits and prints one report; returns whether it printed.
 ///
 /// Precondition: the report lock is held (`state`). Postcondition: it still is.
 fn print_report(
@@ -186,7 +199,7 @@ fn print_report(
     this_raw: &RawStack,
     other: Option<&OtherInfo>,
     w: Watched,
-) {
+) -> bool {
     let f = config::flags();
     let this_stack = stack::sanitize(this_raw);
     let other_stack = other.map(|o| stack::sanitize(&o.stack));
@@ -195,7 +208,7 @@ fn print_report(
             && value_change == ValueChange::Maybe
             && !is_rcu_name(&os.top_function())
         {
-            return;
+            return false;
         }
     }
     let other_top = other_stack.as_ref().map_or(0, Stack::top_pc);
@@ -205,7 +218,7 @@ fn print_report(
         this_stack.top_pc(),
         other_top,
     ) {
-        return;
+        return false;
     }
     let side = |ai: &AccessInfo, stack: Stack| AccessReport {
         addr: ai.addr,
@@ -237,6 +250,9 @@ fn print_report(
         access_mask: w.access_mask as u64,
     };
     sink::emit(format::render(&report, exe_path()).as_bytes());
+    state.reported += 1;
+    state.titles.insert(format::title(&report));
+    true
 }
 
 /// The program's path, for the report footer.
@@ -250,15 +266,66 @@ fn exe_path() -> &'static str {
 
 // ===== Process-wide =====
 
-/// Prints the statistics counters (`print_stats=1`, at exit).
-pub(crate) fn print_stats() {
-    let text = format!(
-        "kcsan: statistics for pid {}:\n{}",
-        std::process::id(),
-        crate::stats::render(crate::runtime::is_enabled())
-    );
-    let _state = STATE.lock();
-    sink::emit(text.as_bytes());
+/// At exit: the closing line (`kcsan: reported N races (M unique)`) if this
+/// process reported, the statistics with `print_stats=1`, then the exit
+/// status: a process that reported exits with `exitcode` (or aborts with
+/// `abort_on_error=1`), replacing the program's own status.
+pub(crate) fn at_exit() {
+    let f = config::flags();
+    let state = STATE.lock();
+    let reported = state.reported;
+    let mut text = String::new();
+    if reported > 0 {
+        let s = if reported == 1 { "" } else { "s" };
+        text += &format!(
+            "kcsan: reported {reported} race{s} ({} unique)\n",
+            state.titles.len()
+        );
+    }
+    if f.print_stats {
+        text += &format!(
+            "kcsan: statistics for pid {}:\n{}",
+            std::process::id(),
+            crate::stats::render(crate::runtime::is_enabled())
+        );
+    }
+    if !text.is_empty() {
+        sink::emit(text.as_bytes());
+    }
+    drop(state);
+    if reported > 0 {
+        end_process(f);
+    }
+}
+
+/// `halt_on_error=1`: the process ends after its first report.
+fn halt_if_asked() {
+    let f = config::flags();
+    if f.halt_on_error {
+        sink::write_stderr(b"kcsan: halting after the first report (halt_on_error=1)\n");
+        at_exit();
+        // `exitcode=0` and no abort: still halt.
+        end_process_with(0, false);
+    }
+}
+
+fn end_process(f: &config::Flags) {
+    if f.exitcode != 0 || f.abort_on_error {
+        end_process_with(f.exitcode as i32, f.abort_on_error);
+    }
+}
+
+/// Ends the process now: buffered stdio is flushed first, since `_exit`
+/// skips the rest of the exit sequence.
+fn end_process_with(code: i32, abort: bool) -> ! {
+    // SAFETY: fflush(NULL) flushes every stream; abort/_exit do not return.
+    unsafe {
+        libc::fflush(core::ptr::null_mut());
+        if abort {
+            libc::abort();
+        }
+        libc::_exit(code)
+    }
 }
 
 /// In a forked child: the lock holder and the racers that owned entries are gone.
@@ -270,4 +337,7 @@ pub(crate) fn after_fork_in_child() {
     for e in state.handoff.iter_mut() {
         e.ai.size = 0;
     }
+    // The child's exit status reflects its own reports only.
+    state.reported = 0;
+    state.titles.clear();
 }
