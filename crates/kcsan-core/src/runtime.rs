@@ -76,6 +76,11 @@ fn init_once() {
     if flags.help {
         crate::report::sink::write_stderr(config::help_text().as_bytes());
     }
+    if let Err(e) = crate::report::load_suppressions(&flags.suppressions) {
+        crate::report::sink::write_stderr(format!("kcsan: error: {e}\n").as_bytes());
+        // SAFETY: _exit has no preconditions; the program has not started.
+        unsafe { libc::_exit(2) };
+    }
     let enable = flags.early_enable;
     config::install(flags);
     // SAFETY: the handlers are `extern "C"` functions that stay valid for the

@@ -188,6 +188,14 @@ flags! {
     /// core dump or a debugger (the kernel's panic_on_warn).
     abort_on_error: bool = false, accept Accept::Any, kernel "-";
 
+    /// A file of suppressions in ThreadSanitizer's syntax (race:, race_top:,
+    /// called_from_lib:, # comments, * wildcards, ^ and $ anchors): races
+    /// they match are not reported. A malformed line stops the program.
+    suppressions: String = String::new(), accept Accept::Any, kernel "-";
+
+    /// At exit, list the suppressions that matched and how often.
+    print_suppressions: bool = false, accept Accept::Any, kernel "-";
+
     /// Write reports to <log_path>.<pid> instead of stderr (one file per process).
     log_path: String = String::new(), accept Accept::Any, kernel "-";
 

@@ -11,6 +11,7 @@ mod lock;
 mod ratelimit;
 pub(crate) mod sink;
 pub mod stack;
+mod suppress;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -26,7 +27,9 @@ use crate::encoding;
 use crate::stats::Counter;
 use crate::watchpoint::TABLE_LEN;
 
+use self::suppress::Suppressions;
 pub use format::RULE;
+pub use suppress::SuppressionError;
 
 /// What the watcher learned about the value during its stall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +94,8 @@ struct State {
     reported: usize,
     /// Their distinct titles.
     titles: BTreeSet<String>,
+    /// The `suppressions` file's rules.
+    suppressions: Suppressions,
 }
 
 static STATE: SpinLock<State> = SpinLock::new(State {
@@ -98,7 +103,19 @@ static STATE: SpinLock<State> = SpinLock::new(State {
     ratelimit: RateLimit::new(),
     reported: 0,
     titles: BTreeSet::new(),
+    suppressions: Suppressions::none(),
 });
+
+/// Loads the `suppressions` file, if one is configured (at start-up).
+///
+/// # Errors
+/// The file cannot be read or has a malformed line.
+pub(crate) fn load_suppressions(path: &str) -> Result<(), SuppressionError> {
+    if !path.is_empty() {
+        STATE.lock().suppressions = Suppressions::load(path)?;
+    }
+    Ok(())
+}
 
 /// The calling thread's access as the report shows it.
 fn access_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> AccessInfo {
@@ -211,6 +228,12 @@ fn print_report(
             return false;
         }
     }
+    let stacks: Vec<&Stack> = std::iter::once(&this_stack)
+        .chain(other_stack.as_ref())
+        .collect();
+    if state.suppressions.suppresses(&stacks) {
+        return false;
+    }
     let other_top = other_stack.as_ref().map_or(0, Stack::top_pc);
     if state.ratelimit.should_suppress(
         crate::delay::now_ms(),
@@ -281,6 +304,9 @@ pub(crate) fn at_exit() {
             "kcsan: reported {reported} race{s} ({} unique)\n",
             state.titles.len()
         );
+    }
+    if f.print_suppressions {
+        text += &state.suppressions.used();
     }
     if f.print_stats {
         text += &format!(

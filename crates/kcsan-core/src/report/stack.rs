@@ -86,6 +86,8 @@ pub struct Frame {
     pub file: Option<String>,
     /// Source line, if known.
     pub line: Option<u32>,
+    /// The executable or shared library holding the code, if known.
+    pub module: Option<String>,
 }
 
 #[cfg(feature = "symbolize")]
@@ -109,6 +111,7 @@ mod symbolizer {
                 inlined: f.inlined,
                 file: f.file,
                 line: f.line,
+                module: f.module,
             })
             .collect()
     }
@@ -137,6 +140,7 @@ mod symbolizer {
             inlined: false,
             file: None,
             line: None,
+            module: None,
         }]
     }
 

@@ -1,0 +1,297 @@
+//! Suppressions: races judged benign, listed in a file in ThreadSanitizer's
+//! syntax (`suppressions=<path>`), so a project can silence them without
+//! touching the code.
+//!
+//! ```text
+//! # A comment. Blank lines are ignored.
+//! race:stats_*            # any frame of either stack: function, file or library
+//! race_top:^log_counter$  # only the top frame of either access
+//! called_from_lib:libfoo.so
+//! ```
+//!
+//! Patterns match a substring unless anchored: `^` anchors the start, `$` the
+//! end, and `*` matches any run of characters. `race:` matches if any frame of
+//! either stack has a matching function name, source file or library path;
+//! `race_top:` looks only at the two top frames; `called_from_lib:` matches
+//! when either access's top frame is in a matching library.
+
+use std::fmt;
+
+use super::stack::Stack;
+
+/// The kind of a suppression rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Race,
+    RaceTop,
+    CalledFromLib,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Race => "race",
+            Kind::RaceTop => "race_top",
+            Kind::CalledFromLib => "called_from_lib",
+        }
+    }
+}
+
+/// One rule, and how many reports it suppressed.
+#[derive(Clone, Debug)]
+struct Rule {
+    kind: Kind,
+    pattern: String,
+    hits: usize,
+}
+
+/// The parsed suppressions file.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Suppressions {
+    rules: Vec<Rule>,
+}
+
+/// A malformed suppressions file: which file, which line, what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuppressionError {
+    /// The file.
+    pub file: String,
+    /// The line (1-based); 0 when the file itself could not be read.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SuppressionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "suppressions file '{}': {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "suppressions file '{}', line {}: {}",
+                self.file, self.line, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for SuppressionError {}
+
+/// Whether `pattern` matches `text`: a substring match, with `*` for any run
+/// of characters, `^` anchoring the start and `$` the end (ThreadSanitizer's
+/// template matching).
+pub(crate) fn pattern_matches(pattern: &str, text: &str) -> bool {
+    let (anchored_start, p) = match pattern.strip_prefix('^') {
+        Some(rest) => (true, rest),
+        None => (false, pattern),
+    };
+    let (anchored_end, p) = match p.strip_suffix('$') {
+        Some(rest) => (true, rest),
+        None => (false, p),
+    };
+    let parts: Vec<&str> = p.split('*').collect();
+    let mut pos = 0;
+    for (i, part) in parts.iter().enumerate() {
+        let last = i == parts.len() - 1;
+        if i == 0 && anchored_start {
+            if !text.starts_with(part) {
+                return false;
+            }
+            pos = part.len();
+            if last && anchored_end {
+                return pos == text.len();
+            }
+            continue;
+        }
+        if last && anchored_end {
+            return text.len() >= pos + part.len() && text[pos..].ends_with(part);
+        }
+        match text[pos..].find(part) {
+            Some(at) => pos += at + part.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+impl Suppressions {
+    /// No rules.
+    pub(crate) const fn none() -> Suppressions {
+        Suppressions { rules: Vec::new() }
+    }
+
+    /// Parses a suppressions file's text.
+    ///
+    /// # Errors
+    /// The first malformed line: no `type:`, an unknown type, or an empty pattern.
+    pub(crate) fn parse(text: &str, file: &str) -> Result<Suppressions, SuppressionError> {
+        let mut rules = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let err = |message: String| SuppressionError {
+                file: file.to_owned(),
+                line: i + 1,
+                message,
+            };
+            let (kind, pattern) = line
+                .split_once(':')
+                .ok_or_else(|| err(format!("'{line}' is not of the form type:pattern")))?;
+            let kind = match kind.trim() {
+                "race" => Kind::Race,
+                "race_top" => Kind::RaceTop,
+                "called_from_lib" => Kind::CalledFromLib,
+                other => {
+                    return Err(err(format!(
+                        "unknown suppression type '{other}' (expected race, race_top or called_from_lib)"
+                    )));
+                }
+            };
+            let pattern = pattern.trim();
+            if pattern.is_empty() {
+                return Err(err(format!("empty pattern after '{}:'", kind.name())));
+            }
+            rules.push(Rule {
+                kind,
+                pattern: pattern.to_owned(),
+                hits: 0,
+            });
+        }
+        Ok(Suppressions { rules })
+    }
+
+    /// Reads and parses `path`.
+    ///
+    /// # Errors
+    /// An unreadable file, or a malformed line.
+    pub(crate) fn load(path: &str) -> Result<Suppressions, SuppressionError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SuppressionError {
+            file: path.to_owned(),
+            line: 0,
+            message: format!("cannot read it: {e}"),
+        })?;
+        Suppressions::parse(&text, path)
+    }
+
+    /// Whether a report with these stacks is suppressed; counts the hit.
+    pub(crate) fn suppresses(&mut self, stacks: &[&Stack]) -> bool {
+        for rule in &mut self.rules {
+            let hit = stacks.iter().any(|stack| {
+                let frames = match rule.kind {
+                    Kind::Race => &stack.frames[..],
+                    Kind::RaceTop | Kind::CalledFromLib => {
+                        &stack.frames[..stack.frames.len().min(1)]
+                    }
+                };
+                frames.iter().any(|f| {
+                    let module = f.module.as_deref();
+                    match rule.kind {
+                        Kind::CalledFromLib => {
+                            module.is_some_and(|m| pattern_matches(&rule.pattern, m))
+                        }
+                        _ => [f.function.as_deref(), f.file.as_deref(), module]
+                            .into_iter()
+                            .flatten()
+                            .any(|t| pattern_matches(&rule.pattern, t)),
+                    }
+                })
+            });
+            if hit {
+                rule.hits += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The rules that suppressed something, for `print_suppressions`.
+    pub(crate) fn used(&self) -> String {
+        let mut out = String::new();
+        for r in self.rules.iter().filter(|r| r.hits > 0) {
+            out += &format!("kcsan:   {} {}:{}\n", r.hits, r.kind.name(), r.pattern);
+        }
+        if !out.is_empty() {
+            out.insert_str(0, "kcsan: suppressions used (count type:pattern):\n");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::stack::Frame;
+
+    #[test]
+    fn patterns_are_substrings_with_wildcards_and_anchors() {
+        assert!(pattern_matches("stats", "update_stats_locked"));
+        assert!(pattern_matches("^update", "update_stats_locked"));
+        assert!(!pattern_matches("^stats", "update_stats_locked"));
+        assert!(pattern_matches("locked$", "update_stats_locked"));
+        assert!(!pattern_matches("update$", "update_stats_locked"));
+        assert!(pattern_matches("^update*locked$", "update_stats_locked"));
+        assert!(pattern_matches("up*st*ck", "update_stats_locked"));
+        assert!(!pattern_matches("^stats*$", "update_stats"));
+        assert!(pattern_matches("^foo$", "foo"));
+        assert!(!pattern_matches("^foo$", "foobar"));
+        assert!(pattern_matches("*", "anything"));
+    }
+
+    #[test]
+    fn malformed_lines_name_the_file_and_line() {
+        let e = Suppressions::parse("# ok\nrace:foo\nrac:bar\n", "supp.txt").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(
+            e.to_string(),
+            "suppressions file 'supp.txt', line 3: unknown suppression type 'rac' (expected race, race_top or called_from_lib)"
+        );
+        let e = Suppressions::parse("race_top:\n", "s").unwrap_err();
+        assert!(e.to_string().contains("line 1: empty pattern"), "{e}");
+        let e = Suppressions::parse("just some words\n", "s").unwrap_err();
+        assert!(
+            e.to_string().contains("not of the form type:pattern"),
+            "{e}"
+        );
+    }
+
+    fn stack(names: &[&str]) -> Stack {
+        Stack {
+            frames: names
+                .iter()
+                .map(|n| Frame {
+                    pc: 1,
+                    function: Some((*n).to_owned()),
+                    text: (*n).to_owned(),
+                    inlined: false,
+                    file: Some("/src/app.c".to_owned()),
+                    line: Some(1),
+                    module: Some("/usr/lib/libapp.so".to_owned()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn race_matches_any_frame_and_race_top_only_the_top() {
+        let (a, b) = (
+            stack(&["reader", "worker_main"]),
+            stack(&["writer", "worker_main"]),
+        );
+        let mut s = Suppressions::parse("race_top:worker_main\n", "s").unwrap();
+        assert!(!s.suppresses(&[&a, &b]), "worker_main is not a top frame");
+        let mut s = Suppressions::parse("race:worker_main\n", "s").unwrap();
+        assert!(s.suppresses(&[&a, &b]));
+        assert!(s.used().contains("1 race:worker_main"), "{}", s.used());
+        let mut s = Suppressions::parse("race_top:^writer$\n", "s").unwrap();
+        assert!(s.suppresses(&[&a, &b]));
+        let mut s = Suppressions::parse("race:app.c\n", "s").unwrap();
+        assert!(s.suppresses(&[&a]), "file names match too");
+        let mut s = Suppressions::parse("called_from_lib:libapp.so\n", "s").unwrap();
+        assert!(s.suppresses(&[&a]));
+        let mut s = Suppressions::parse("called_from_lib:libother.so\n", "s").unwrap();
+        assert!(!s.suppresses(&[&a, &b]));
+    }
+}
