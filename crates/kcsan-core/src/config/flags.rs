@@ -10,7 +10,7 @@
 //! lowercased with the prefix dropped; defaults are the Kconfig defaults.
 
 use super::ConfigError;
-use super::value::{Accept, DelayMode, FlagValue};
+use super::value::{Accept, DelayMode, FilterMode, FlagValue, ReportFormat};
 
 /// One row of the option table, for help output and documentation.
 #[derive(Debug, Clone)]
@@ -187,6 +187,20 @@ flags! {
     /// at the first report with halt_on_error), call abort() instead, for a
     /// core dump or a debugger (the kernel's panic_on_warn).
     abort_on_error: bool = false, accept Accept::Any, kernel "-";
+
+    /// Functions (names separated by ';') whose races are filtered: the
+    /// kernel's debugfs `!func` list, matched against the reports' top frames.
+    filter_functions: String = String::new(), accept Accept::Any, kernel "debugfs !func";
+
+    /// blacklist: drop a report if either top frame is listed; whitelist: keep
+    /// a report only if all its top frames are listed. An empty list filters
+    /// nothing in either mode.
+    filter_mode: FilterMode = FilterMode::Blacklist, accept Accept::Any, kernel "debugfs blacklist/whitelist";
+
+    /// How reports are written: `kcsan` (KCSAN's report), `tsan`
+    /// (ThreadSanitizer's shape, for harnesses that count its warnings) or
+    /// `json` (JSON Lines, one object per report, schema in GUIDE.md).
+    report_format: ReportFormat = ReportFormat::Kcsan, accept Accept::Any, kernel "-";
 
     /// A file of suppressions in ThreadSanitizer's syntax (race:, race_top:,
     /// called_from_lib:, # comments, * wildcards, ^ and $ anchors): races

@@ -12,6 +12,27 @@ pub enum DelayMode {
     Sleep,
 }
 
+/// Which reports the function filter list drops (`filter_mode`, the kernel's
+/// debugfs `blacklist` / `whitelist`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterMode {
+    /// Drop reports whose top frames include a listed function.
+    Blacklist,
+    /// Keep only reports whose top frames are all listed functions.
+    Whitelist,
+}
+
+/// How reports are written (`report_format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// KCSAN's report (kcsan.rst "Error reports").
+    Kcsan,
+    /// ThreadSanitizer's shape, for harnesses that count its warnings.
+    Tsan,
+    /// JSON Lines (schema in `report::format`).
+    Json,
+}
+
 /// A type an option can have.
 pub(crate) trait FlagValue: Sized {
     /// Parses a value as written in `KCSAN_OPTIONS`.
@@ -93,6 +114,48 @@ impl FlagValue for DelayMode {
     }
 }
 
+impl FlagValue for FilterMode {
+    fn parse(s: &str) -> Option<FilterMode> {
+        match s {
+            "blacklist" | "denylist" => Some(FilterMode::Blacklist),
+            "whitelist" | "allowlist" => Some(FilterMode::Whitelist),
+            _ => None,
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            FilterMode::Blacklist => "blacklist",
+            FilterMode::Whitelist => "whitelist",
+        }
+        .to_owned()
+    }
+    fn kind() -> &'static str {
+        "blacklist or whitelist (denylist, allowlist)"
+    }
+}
+
+impl FlagValue for ReportFormat {
+    fn parse(s: &str) -> Option<ReportFormat> {
+        match s {
+            "kcsan" => Some(ReportFormat::Kcsan),
+            "tsan" => Some(ReportFormat::Tsan),
+            "json" => Some(ReportFormat::Json),
+            _ => None,
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            ReportFormat::Kcsan => "kcsan",
+            ReportFormat::Tsan => "tsan",
+            ReportFormat::Json => "json",
+        }
+        .to_owned()
+    }
+    fn kind() -> &'static str {
+        "kcsan, tsan or json"
+    }
+}
+
 /// The values an option accepts beyond what its type can parse.
 #[derive(Debug)]
 pub(crate) enum Accept<T> {
@@ -132,6 +195,16 @@ impl AsU64 for String {
     }
 }
 impl AsU64 for DelayMode {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for FilterMode {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for ReportFormat {
     fn as_u64(&self) -> Option<u64> {
         None
     }

@@ -27,6 +27,8 @@
 use core::fmt::Write;
 
 use super::{AccessReport, Report};
+use crate::config::ReportFormat;
+use crate::stats::Counter;
 
 /// The rule that opens and closes a report: 66 `=`.
 pub const RULE: &str = "==================================================================";
@@ -88,8 +90,17 @@ fn summary(r: &Report) -> String {
     format!("SUMMARY: KCSAN: {} {location}in {function}", r.bug_type)
 }
 
-/// Renders a report as text, ending with a newline.
-pub(crate) fn render(r: &Report, exe: &str) -> String {
+/// Renders a report in the chosen format, ending with a newline.
+pub(crate) fn render(r: &Report, exe: &str, format: ReportFormat) -> String {
+    match format {
+        ReportFormat::Kcsan => render_kcsan(r, exe),
+        ReportFormat::Tsan => render_tsan(r, exe),
+        ReportFormat::Json => render_json(r, exe),
+    }
+}
+
+/// KCSAN's report.
+fn render_kcsan(r: &Report, exe: &str) -> String {
     let mut out = String::with_capacity(2048);
     let _ = writeln!(out, "{RULE}");
     let _ = writeln!(out, "BUG: KCSAN: {}\n", title(r));
@@ -135,4 +146,234 @@ pub(crate) fn render(r: &Report, exe: &str) -> String {
     let _ = writeln!(out, "{}", summary(r));
     let _ = writeln!(out, "{RULE}");
     out
+}
+
+// ===== report_format=tsan =====
+
+/// ThreadSanitizer's access wording: `Read`, `Atomic write`, ...
+fn tsan_access(a: &AccessReport) -> String {
+    let what = if a.ty.is_assert() {
+        "Assertion"
+    } else if a.ty.is_write() {
+        "Write"
+    } else {
+        "Read"
+    };
+    let what = if a.ty.is_atomic() {
+        format!("Atomic {}", what.to_lowercase())
+    } else {
+        what.to_owned()
+    };
+    let who = if a.task.in_interrupt {
+        format!("thread T{} (in a signal handler)", a.task.tid)
+    } else {
+        format!("thread T{}", a.task.tid)
+    };
+    format!("{what} of size {} at 0x{:012x} by {who}", a.size, a.addr)
+}
+
+fn tsan_stack(out: &mut String, a: &AccessReport) {
+    for (i, f) in a.stack.frames.iter().enumerate() {
+        let _ = writeln!(out, "    #{i} {}", f.text);
+    }
+}
+
+/// ThreadSanitizer's report shape (`WARNING: ThreadSanitizer: data race`), so
+/// harnesses that count those warnings work unchanged. The KCSAN title and
+/// value change are kept as notes.
+fn render_tsan(r: &Report, exe: &str) -> String {
+    let mut out = String::with_capacity(2048);
+    let _ = writeln!(out, "==================");
+    let _ = writeln!(
+        out,
+        "WARNING: ThreadSanitizer: data race (pid={})",
+        std::process::id()
+    );
+    let _ = writeln!(out, "  {}:", tsan_access(&r.this));
+    tsan_stack(&mut out, &r.this);
+    out.push('\n');
+    match &r.other {
+        Some(other) => {
+            let _ = writeln!(out, "  Concurrent {}:", tsan_access(other));
+            tsan_stack(&mut out, other);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  The other access was not instrumented (KCSAN: race at unknown origin)."
+            );
+        }
+    }
+    out.push('\n');
+    let _ = writeln!(out, "  KCSAN: {}", title(r));
+    if let Some((old, new)) = r.value_change {
+        let width = r.this.size * 2;
+        let _ = writeln!(
+            out,
+            "  KCSAN: value changed: 0x{old:0width$x} -> 0x{new:0width$x}"
+        );
+    }
+    let _ = writeln!(out, "  Program: {exe}");
+    let _ = writeln!(
+        out,
+        "{}",
+        summary(r).replace(
+            "SUMMARY: KCSAN: data-race",
+            "SUMMARY: ThreadSanitizer: data race"
+        )
+    );
+    let _ = writeln!(out, "==================");
+    out
+}
+
+// ===== report_format=json =====
+//
+// JSON Lines: one object per line, `{"type": ..., "data": {...}}`.
+//
+// `race` (one per report):
+//
+// ```json
+// {"type":"race","data":{"title":"data-race in reader / writer","bug_type":"data-race",
+//  "summary":"SUMMARY: KCSAN: data-race race.c:12 in writer",
+//  "accesses":[
+//   {"role":"other","kind":"write","marked":false,"assert":false,"reordered":false,
+//    "description":"write","addr":"0x00005581b7ef4010","size":8,
+//    "tid":488,"interrupt":false,"comm":"worker","cpu":1,
+//    "stack":[{"function":"writer","file":"race.c","line":12,"inlined":false,
+//              "text":"writer+0x1d/0x30 race.c:12"}]},
+//   {"role":"this", ...}],
+//  "value_change":{"old":"0x0000000000000000","new":"0x0000000000000001"},
+//  "access_mask":null,"pid":486,"exe":"/path/to/prog"}}
+// ```
+//
+// `role` is `other` (the racing thread) or `this` (the watcher); a race of
+// unknown origin has only `this`. `kind` is `read`, `write` or `read-write`;
+// `description` is the KCSAN wording. Addresses and values are hex strings
+// (64-bit values do not fit JSON numbers exactly). At exit: `summary`
+// (`{"reported":N,"unique":M}`) if the process reported, and `stats` (the
+// counters by their kernel names) with `print_stats=1`.
+
+/// A JSON string literal.
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_opt_str(s: Option<&str>) -> String {
+    s.map_or_else(|| "null".to_owned(), json_str)
+}
+
+fn json_access(a: &AccessReport, role: &str) -> String {
+    let kind = if a.ty.is_write() && a.ty.has(crate::AccessType::COMPOUND) {
+        "read-write"
+    } else if a.ty.is_write() {
+        "write"
+    } else {
+        "read"
+    };
+    let frames: Vec<String> = a
+        .stack
+        .frames
+        .iter()
+        .map(|f| {
+            format!(
+                "{{\"function\":{},\"file\":{},\"line\":{},\"inlined\":{},\"text\":{}}}",
+                json_opt_str(f.function.as_deref()),
+                json_opt_str(f.file.as_deref()),
+                f.line.map_or_else(|| "null".to_owned(), |l| l.to_string()),
+                f.inlined,
+                json_str(&f.text)
+            )
+        })
+        .collect();
+    format!(
+        "{{\"role\":\"{role}\",\"kind\":\"{kind}\",\"marked\":{},\"assert\":{},\"reordered\":{},\"description\":{},\"addr\":\"0x{:016x}\",\"size\":{},\"tid\":{},\"interrupt\":{},\"comm\":{},\"cpu\":{},\"stack\":[{}]}}",
+        a.ty.is_atomic(),
+        a.ty.is_assert(),
+        a.ty.has(crate::AccessType::SCOPED),
+        json_str(a.ty.describe()),
+        a.addr,
+        a.size,
+        a.task.tid,
+        a.task.in_interrupt,
+        json_str(&a.task.comm),
+        a.cpu,
+        frames.join(",")
+    )
+}
+
+/// One report as a JSON line.
+fn render_json(r: &Report, exe: &str) -> String {
+    let mut accesses = Vec::new();
+    if let Some(o) = &r.other {
+        accesses.push(json_access(o, "other"));
+    }
+    accesses.push(json_access(&r.this, "this"));
+    let width = r.this.size * 2;
+    let value_change = r.value_change.map_or_else(
+        || "null".to_owned(),
+        |(old, new)| format!("{{\"old\":\"0x{old:0width$x}\",\"new\":\"0x{new:0width$x}\"}}"),
+    );
+    let mask = if r.access_mask == 0 {
+        "null".to_owned()
+    } else {
+        format!("\"0x{:x}\"", r.access_mask)
+    };
+    format!(
+        "{{\"type\":\"race\",\"data\":{{\"title\":{},\"bug_type\":{},\"summary\":{},\"accesses\":[{}],\"value_change\":{},\"access_mask\":{},\"pid\":{},\"exe\":{}}}}}\n",
+        json_str(&title(r)),
+        json_str(r.bug_type),
+        json_str(&summary(r)),
+        accesses.join(","),
+        value_change,
+        mask,
+        std::process::id(),
+        json_str(exe)
+    )
+}
+
+/// The closing line as JSON.
+pub(crate) fn json_summary(reported: usize, unique: usize) -> String {
+    format!(
+        "{{\"type\":\"summary\",\"data\":{{\"reported\":{reported},\"unique\":{unique},\"pid\":{}}}}}\n",
+        std::process::id()
+    )
+}
+
+/// The statistics counters as JSON.
+pub(crate) fn json_stats(enabled: bool) -> String {
+    let counters: Vec<String> = Counter::ALL
+        .iter()
+        .map(|c| format!("\"{}\":{}", c.name(), c.get()))
+        .collect();
+    format!(
+        "{{\"type\":\"stats\",\"data\":{{\"pid\":{},\"enabled\":{enabled},{}}}}}\n",
+        std::process::id(),
+        counters.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_str;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_str("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
 }

@@ -206,6 +206,28 @@ fn is_rcu_name(name: &str) -> bool {
     name.contains("rcu_") || name.contains("_rcu") || name.contains("_srcu")
 }
 
+/// The kernel's function filter list (`filter_functions`, `filter_mode`),
+/// applied to the top frames: in blacklist mode a report is dropped if either
+/// top frame is listed, in whitelist mode unless all are. An empty list
+/// filters nothing, in either mode.
+fn filtered_out(f: &config::Flags, this: &Stack, other: Option<&Stack>) -> bool {
+    let names: Vec<&str> = f
+        .filter_functions
+        .split(';')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        return false;
+    }
+    let listed = |s: &Stack| names.contains(&s.top_function().as_str());
+    let mut tops = std::iter::once(this).chain(other);
+    match f.filter_mode {
+        config::FilterMode::Blacklist => tops.any(listed),
+        config::FilterMode::Whitelist => !tops.all(listed),
+    }
+}
+
 /// Filters, rate-limits and prints one report; returns whether it printed.
 ///
 /// Precondition: the report lock is held (`state`). Postcondition: it still is.
@@ -227,6 +249,9 @@ fn print_report(
         {
             return false;
         }
+    }
+    if filtered_out(f, &this_stack, other_stack.as_ref()) {
+        return false;
     }
     let stacks: Vec<&Stack> = std::iter::once(&this_stack)
         .chain(other_stack.as_ref())
@@ -272,7 +297,7 @@ fn print_report(
         value_change: (w.size <= 8 && diff != 0).then_some((w.old, w.new)),
         access_mask: w.access_mask as u64,
     };
-    sink::emit(format::render(&report, exe_path()).as_bytes());
+    sink::emit(format::render(&report, exe_path(), f.report_format).as_bytes());
     state.reported += 1;
     state.titles.insert(format::title(&report));
     true
@@ -297,23 +322,32 @@ pub(crate) fn at_exit() {
     let f = config::flags();
     let state = STATE.lock();
     let reported = state.reported;
+    let json = f.report_format == config::ReportFormat::Json;
     let mut text = String::new();
     if reported > 0 {
-        let s = if reported == 1 { "" } else { "s" };
-        text += &format!(
-            "kcsan: reported {reported} race{s} ({} unique)\n",
-            state.titles.len()
-        );
+        text += &if json {
+            format::json_summary(reported, state.titles.len())
+        } else {
+            let s = if reported == 1 { "" } else { "s" };
+            format!(
+                "kcsan: reported {reported} race{s} ({} unique)\n",
+                state.titles.len()
+            )
+        };
     }
     if f.print_suppressions {
         text += &state.suppressions.used();
     }
     if f.print_stats {
-        text += &format!(
-            "kcsan: statistics for pid {}:\n{}",
-            std::process::id(),
-            crate::stats::render(crate::runtime::is_enabled())
-        );
+        text += &if json {
+            format::json_stats(crate::runtime::is_enabled())
+        } else {
+            format!(
+                "kcsan: statistics for pid {}:\n{}",
+                std::process::id(),
+                crate::stats::render(crate::runtime::is_enabled())
+            )
+        };
     }
     if !text.is_empty() {
         sink::emit(text.as_bytes());
