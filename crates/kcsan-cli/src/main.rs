@@ -51,6 +51,18 @@ enum Cmd {
         #[arg(required = true, last = true)]
         program: Vec<OsString>,
     },
+    /// Group the KCSAN reports in logs (ours or kernel dmesg) by race and count them.
+    Triage {
+        /// Print JSON Lines (one object per group, then a summary object).
+        #[arg(long)]
+        json: bool,
+        /// Show only the N most frequent groups.
+        #[arg(long, value_name = "N")]
+        top: Option<usize>,
+        /// Log files to read (`-` for standard input).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<OsString>,
+    },
     /// Print the runtime options with their defaults and help.
     Flags {
         /// Print a Markdown table (as in GUIDE.md).
@@ -69,6 +81,7 @@ fn main() -> ExitCode {
             options,
             program,
         } => cmd::run::main(option, options, program),
+        Cmd::Triage { json, top, files } => cmd::triage::main(json, top, files),
         Cmd::Flags { markdown } => {
             cmd::flags::print(markdown);
             Ok(ExitCode::SUCCESS)

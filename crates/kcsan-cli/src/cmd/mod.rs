@@ -3,3 +3,4 @@
 pub(crate) mod cc;
 pub(crate) mod flags;
 pub(crate) mod run;
+pub(crate) mod triage;
