@@ -2,7 +2,10 @@
 //!
 //! - `kcsan cc` / `kcsan c++`: compiler wrappers (`make CC="kcsan cc"`);
 //! - `kcsan run`: run a program under chosen options and summarise its races;
-//! - `kcsan flags`: the option table.
+//! - `kcsan flags`: the option table;
+//! - `kcsan hunt`: the statistics game: run a program many times, sweep an
+//!   argument or an option, and measure how often a race shows up;
+//! - `kcsan triage`: group the reports in logs (ours and kernel logs).
 //!
 //! Exit codes: 0 ran and no race was reported; 1 a race was reported (`run`);
 //! 2 a usage or tool error; otherwise the wrapped compiler's or program's own.
@@ -63,6 +66,9 @@ enum Cmd {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<OsString>,
     },
+    /// Run a program many times (sweeping an argument or option) and estimate
+    /// how often KCSAN catches its races.
+    Hunt(cmd::hunt::HuntArgs),
     /// Print the runtime options with their defaults and help.
     Flags {
         /// Print a Markdown table (as in GUIDE.md).
@@ -82,6 +88,7 @@ fn main() -> ExitCode {
             program,
         } => cmd::run::main(option, options, program),
         Cmd::Triage { json, top, files } => cmd::triage::main(json, top, files),
+        Cmd::Hunt(args) => cmd::hunt::main(args),
         Cmd::Flags { markdown } => {
             cmd::flags::print(markdown);
             Ok(ExitCode::SUCCESS)

@@ -2,5 +2,6 @@
 
 pub(crate) mod cc;
 pub(crate) mod flags;
+pub(crate) mod hunt;
 pub(crate) mod run;
 pub(crate) mod triage;
