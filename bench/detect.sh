@@ -37,24 +37,19 @@
 
 set -euo pipefail
 
-die() {
-	echo "detect.sh: error: $*" >&2
-	exit 1
-}
+NAME=detect.sh
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 case "${1:-}" in
 "") ;;
 -h | --help)
-	awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
+	usage
 	exit 0
 	;;
 *) die "unexpected argument '$1' (see --help)" ;;
 esac
 
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-OUT="$BENCH/out"
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 KCSAN="$TARGET_DIR/release/kcsan"
 
 R=${R:-40}

@@ -36,25 +36,20 @@
 
 set -euo pipefail
 
-die() {
-	echo "run.sh: error: $*" >&2
-	exit 1
-}
+NAME=run.sh
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 MODE=${1:-all}
 case "$MODE" in
 all | cpu | mem) ;;
 -h | --help)
-	awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
+	usage
 	exit 0
 	;;
 *) die "unknown mode '$MODE' (expected all, cpu or mem)" ;;
 esac
 
-BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH/.." && pwd)
-OUT="$BENCH/out"
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 RT="$TARGET_DIR/release/libkcsan_rt.a"
 
 N=${N:-25000000}

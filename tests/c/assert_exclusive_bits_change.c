@@ -4,7 +4,8 @@
 // Here another thread flips a bit INSIDE the mask (with marked accesses, so
 // it is no data race): the assertion fails, and the report shows which
 // masked bits changed (kcsan_test's test_assert_exclusive_bits_change).
-// assert_exclusive_bits_nochange.c flips a bit outside the mask instead.
+// assert_exclusive_bits_nochange.c builds this program to flip a bit outside
+// the mask instead.
 //
 // RUN: %kcsan_cc -O2 -g %s -o %t -pthread && %run %t
 // EXPECT: {{^}}BUG: KCSAN: assert: race in assert_bits / change_bits{{$}}
@@ -21,7 +22,9 @@
 #include "scenario.h"
 
 #define OWNED_BITS 0xff00UL
+#ifndef FLIPPED_BIT /* assert_exclusive_bits_nochange.c builds this with 0x1UL */
 #define FLIPPED_BIT 0x100UL
+#endif
 
 static unsigned long flags;
 static int64_t budget_ms;

@@ -1,8 +1,6 @@
 //! The annotation API behind `include/kcsan.h` (`kcsan-checks.h`): per-thread
 //! switches, atomic regions, access masks and explicit checks.
 
-use crate::access::AccessType;
-use crate::check::check_access;
 use crate::ctx;
 use crate::report::sink;
 
@@ -85,13 +83,4 @@ pub fn atomic_next(n: i32) {
 /// it ignores other threads' watchpoints; 0 turns the mask off.
 pub fn set_access_mask(mask: usize) {
     ctx::with(|c| c.access_mask.set(mask));
-}
-
-/// An explicit check (`__kcsan_check_access`).
-///
-/// # Safety
-/// As [`check_access`]: the range must be readable (or `size` 0).
-pub unsafe fn check_explicit(ptr: *const u8, size: usize, ty: AccessType) {
-    // SAFETY: forwarded from the caller.
-    unsafe { check_access(ptr, size, ty) }
 }

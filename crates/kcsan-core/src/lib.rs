@@ -45,7 +45,6 @@ mod watchpoint;
 
 pub use access::AccessType;
 pub use check::check_access;
-pub use watchpoint::MAX_WATCHPOINTS;
 
 /// Whether the calling thread is inside the runtime's own slow path (reporting,
 /// initialising). Interposed libc functions check this so the runtime's own

@@ -20,7 +20,7 @@ use crate::config::hot::SLOT_MASK;
 use crate::encoding::{self, CONSUMED_WATCHPOINT, INVALID_WATCHPOINT, NUM_SLOTS};
 
 /// The largest `num_watchpoints` the table can hold.
-pub const MAX_WATCHPOINTS: usize = 1024;
+pub(crate) const MAX_WATCHPOINTS: usize = 1024;
 /// Entries in the table: the spare `NUM_SLOTS - 1` let a lookup scan
 /// `slot..slot + NUM_SLOTS` without wrapping.
 pub(crate) const TABLE_LEN: usize = MAX_WATCHPOINTS + NUM_SLOTS - 1;

@@ -14,7 +14,7 @@ use kcsan_core::annotate as a;
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn __kcsan_check_access(ptr: *const c_void, size: usize, ty: c_int) {
     // SAFETY: forwarded from the caller.
-    unsafe { a::check_explicit(ptr.cast(), size, AccessType(ty as u32)) }
+    unsafe { kcsan_core::check_access(ptr.cast(), size, AccessType(ty as u32)) }
 }
 
 /// Stops checking on this thread until `kcsan_enable_current`; nests.

@@ -31,7 +31,7 @@ use crate::config::ReportFormat;
 use crate::stats::Counter;
 
 /// The rule that opens and closes a report: 66 `=`.
-pub const RULE: &str = "==================================================================";
+const RULE: &str = "==================================================================";
 const _: () = assert!(RULE.len() == 66);
 
 fn access_line(out: &mut String, a: &AccessReport) {

@@ -28,7 +28,6 @@ use crate::stats::Counter;
 use crate::watchpoint::TABLE_LEN;
 
 use self::suppress::Suppressions;
-pub use format::RULE;
 pub use suppress::SuppressionError;
 
 /// What the watcher learned about the value during its stall.
