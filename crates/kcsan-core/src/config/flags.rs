@@ -10,7 +10,7 @@
 //! lowercased with the prefix dropped; defaults are the Kconfig defaults.
 
 use super::ConfigError;
-use super::value::{Accept, DelayMode, FilterMode, FlagValue, ReportFormat};
+use super::value::{Accept, DelayMode, FilterMode, FlagValue, Ratio, ReportFormat};
 
 /// One row of the option table, for help output and documentation.
 #[derive(Debug, Clone)]
@@ -133,6 +133,20 @@ flags! {
     /// `spin` busy-waits like the kernel's udelay; `sleep` sleeps, using no
     /// CPU while it waits, at the price of the timer slack (~50 us) on top.
     delay_mode: DelayMode = DelayMode::Yield, accept Accept::Any, kernel "-";
+
+    /// The stall budget: the most of its run time a thread may spend stalled
+    /// in watchpoints (0: no budget, the kernel's behaviour). When a thread's
+    /// stalls would exceed it, its skip count is stretched, so watchpoints keep
+    /// being set up everywhere, just less often, and overhead stays bounded on
+    /// access-dense code.
+    max_stall_ratio: Ratio = Ratio(0.0), accept Accept::Any, kernel "-";
+
+    /// Cold start: a new thread watches its first ~3000 eligible accesses far
+    /// more eagerly than skip_watch says (skip bounds 1, 4, 16 and 64, for 64
+    /// skip periods each, then skip_watch), so races in short-lived threads
+    /// and start-up code are caught in a single run. The stall budget still
+    /// applies.
+    cold_start: bool = false, accept Accept::Any, kernel "-";
 
     /// Number of watchpoint slots (a power of two). A watchpoint lives in the
     /// slot of its page, so more slots means fewer no_capacity misses.

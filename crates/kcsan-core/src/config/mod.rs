@@ -16,7 +16,7 @@ use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
 
 pub use flags::{FlagInfo, Flags};
-pub use value::{DelayMode, FilterMode, ReportFormat};
+pub use value::{DelayMode, FilterMode, Ratio, ReportFormat};
 
 // ===== Errors =====
 
