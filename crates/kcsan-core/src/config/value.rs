@@ -44,6 +44,16 @@ impl Ratio {
     }
 }
 
+/// A named set of defaults (`preset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// kcsan's user-space defaults (BENCHMARKS.md explains the choice).
+    User,
+    /// The kernel's exact behaviour: busy-waiting stalls, no stall budget,
+    /// no cold start.
+    Kernel,
+}
+
 /// A type an option can have.
 pub(crate) trait FlagValue: Sized {
     /// Parses a value as written in `KCSAN_OPTIONS`.
@@ -116,6 +126,26 @@ impl FlagValue for Ratio {
     }
     fn kind() -> &'static str {
         "a fraction in 0..=1 (0.1 or 10%)"
+    }
+}
+
+impl FlagValue for Preset {
+    fn parse(s: &str) -> Option<Preset> {
+        match s {
+            "user" => Some(Preset::User),
+            "kernel" => Some(Preset::Kernel),
+            _ => None,
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            Preset::User => "user",
+            Preset::Kernel => "kernel",
+        }
+        .to_owned()
+    }
+    fn kind() -> &'static str {
+        "user or kernel"
     }
 }
 
@@ -222,6 +252,11 @@ impl AsU64 for String {
     }
 }
 impl AsU64 for Ratio {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for Preset {
     fn as_u64(&self) -> Option<u64> {
         None
     }
