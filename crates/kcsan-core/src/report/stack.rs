@@ -184,7 +184,10 @@ pub(crate) fn is_runtime_function(name: &str) -> bool {
 /// thread-start and runtime-start machinery, which Rust's own panic
 /// backtraces hide too.
 fn is_rust_start_frame(name: &str) -> bool {
-    name.ends_with("__rust_begin_short_backtrace")
+    // v0 mangling (nightly's default) names the instance with its generic
+    // arguments: `...::__rust_begin_short_backtrace::<app::main::{closure#0}, ()>`.
+    let path = name.split("::<").next().unwrap_or(name);
+    path.ends_with("__rust_begin_short_backtrace")
 }
 
 /// Whether a function may sit between runtime frames without ending the
@@ -315,6 +318,7 @@ mod tests {
         for n in [
             "std::sys::backtrace::__rust_begin_short_backtrace",
             "test::__rust_begin_short_backtrace",
+            "std::sys::backtrace::__rust_begin_short_backtrace::<app::run::{closure#0}, ()>",
         ] {
             assert!(is_rust_start_frame(n), "{n}");
         }
