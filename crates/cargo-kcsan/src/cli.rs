@@ -20,6 +20,8 @@ Commands (run the cargo command of the same name, instrumented):
   build, b    build
   bench       build and run the benchmarks
   clean       remove cargo kcsan's build directory (target/kcsan)
+  runtime     print the path of the runtime object Rust programs link
+              (for linking by hand: -Clink-arg=PATH)
 
 Options (before the command):
   --instrument <PKG>[,<PKG>...]  also instrument these dependencies (repeatable);
@@ -53,6 +55,7 @@ fn cargo_command(name: &str) -> Option<&'static str> {
         "build" | "b" => "build",
         "bench" => "bench",
         "clean" => "clean",
+        "runtime" => "runtime",
         _ => return None,
     })
 }
@@ -105,7 +108,7 @@ fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<O
             _ => match cargo_command(s) {
                 Some(cmd) => return Ok(Some((opts, cmd, it.collect()))),
                 None => bail!(
-                    "unknown command `{s}`: cargo kcsan runs test, run, build, bench or clean \
+                    "unknown command `{s}`: cargo kcsan runs test, run, build, bench, clean or runtime \
                      (`cargo kcsan test`); see `cargo kcsan --help`"
                 ),
             },
@@ -250,6 +253,10 @@ pub(crate) fn main() -> Result<ExitCode> {
     else {
         return Ok(ExitCode::SUCCESS);
     };
+    if command == "runtime" {
+        println!("{}", crate::runtime::object()?.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let meta = metadata(&cargo, &cargo_args, !opts.instrument.is_empty())?;
     let target_dir = meta.target_dir.join("kcsan");

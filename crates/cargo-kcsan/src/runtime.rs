@@ -184,9 +184,15 @@ fn localize(archive: &Path, object: &Path) -> Result<()> {
         )?;
         // .llvmbc/.llvmcmd: std's embedded bitcode, useless here and fatal to
         // binutils tools that load the LLVM plugin (toolchain.md §5).
+        // __real_mem*: the C programs' `--wrap=memcpy` targets (wrap.c); no
+        // Rust link wraps, so the wrappers (never called) call libc directly
+        // and the object links without `--gc-sections` too.
         run_tool(
             Command::new("objcopy")
                 .args(["-R", ".llvmbc", "-R", ".llvmcmd", "-w"])
+                .args(["--redefine-sym", "__real_memcpy=memcpy"])
+                .args(["--redefine-sym", "__real_memmove=memmove"])
+                .args(["--redefine-sym", "__real_memset=memset"])
                 .arg(format!("--keep-global-symbols={}", keep.display()))
                 .arg(&merged)
                 .arg(&localized),

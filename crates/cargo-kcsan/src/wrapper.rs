@@ -102,8 +102,7 @@ fn plan(args: &[OsString], package: &str, instrument: &[&str], route: Route) -> 
         return Plan::default();
     }
     let ours = KCSAN_PACKAGES.contains(&package);
-    let instrument =
-        !ours && (route == Route::NightlyBuildStd || instrument.iter().any(|p| *p == package));
+    let instrument = !ours && (route == Route::NightlyBuildStd || instrument.contains(&package));
     let is_exe = types.iter().any(|t| t == "bin") || args.iter().any(|a| a == "--test");
     Plan {
         instrument,

@@ -416,11 +416,12 @@ impl<'a> Test<'a> {
     /// If no matching report arrived within the time budget (the message
     /// lists what did arrive), or when built without `--cfg kcsan`.
     pub fn expect(self, expect: &Expect) -> Report {
-        assert!(
-            crate::ENABLED,
-            "kcsan::test::Test::expect needs the kcsan runtime: run the tests with \
-             `cargo kcsan test` (or mark the test #[cfg_attr(not(kcsan), ignore)])"
-        );
+        if !crate::ENABLED {
+            panic!(
+                "kcsan::test::Test::expect needs the kcsan runtime: run the tests with \
+                 `cargo kcsan test` (or mark the test #[cfg_attr(not(kcsan), ignore)])"
+            );
+        }
         let reports = self.run_until(|r| r.iter().any(|r| expect.matches(r)));
         match reports.iter().find(|r| expect.matches(r)) {
             Some(r) => r.clone(),
