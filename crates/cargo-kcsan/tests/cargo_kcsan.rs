@@ -148,18 +148,9 @@ fn racy_crate_is_reported_on_stable() {
 
 #[test]
 fn racy_crate_is_reported_on_nightly() {
-    let has_nightly = Command::new("cargo")
-        .args(["+nightly", "--version"])
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_nightly {
-        eprintln!(
-            "skipped: no nightly toolchain (install one with `rustup toolchain install nightly`)"
-        );
-        return;
+    if has_nightly() {
+        racy_crate_reports_every_race(Some("nightly"));
     }
-    racy_crate_reports_every_race(Some("nightly"));
 }
 
 #[test]
@@ -171,16 +162,45 @@ fn clean_crate_that_leans_on_std_is_silent() {
         out.contains("test result: ok. 5 passed"),
         "all tests ran:\n{out}"
     );
+    assert!(
+        out.contains("test result: ok. 1 passed"),
+        "the doctest, linked with the runtime by rustdoc, ran:\n{out}"
+    );
     assert!(!out.contains("KCSAN"), "no report at all:\n{out}");
 }
 
+fn has_nightly() -> bool {
+    let ok = Command::new("cargo")
+        .args(["+nightly", "--version"])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "skipped: no nightly toolchain (install one with `rustup toolchain install nightly`)"
+        );
+    }
+    ok
+}
+
 #[test]
-fn api_crate_race_tests_pass() {
-    let o = cargo_kcsan(&sample("api"), Some("stable"), &["test", "--release"]);
+fn api_crate_race_tests_pass_on_stable() {
+    api_crate_race_tests_pass("stable");
+}
+
+#[test]
+fn api_crate_race_tests_pass_on_nightly() {
+    if has_nightly() {
+        api_crate_race_tests_pass("nightly");
+    }
+}
+
+fn api_crate_race_tests_pass(toolchain: &str) {
+    let o = cargo_kcsan(&sample("api"), Some(toolchain), &["test", "--release"]);
     let out = text(&o);
     assert!(o.status.success(), "every expect/never test passes:\n{out}");
     assert!(
-        out.contains("test result: ok. 5 passed; 0 failed; 0 ignored"),
+        out.contains("test result: ok. 11 passed; 0 failed; 0 ignored"),
         "under cargo kcsan nothing is ignored:\n{out}"
     );
     assert!(
@@ -204,7 +224,7 @@ fn api_crate_builds_without_kcsan() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(
-        out.contains("test result: ok. 3 passed; 0 failed; 2 ignored"),
+        out.contains("test result: ok. 5 passed; 0 failed; 6 ignored"),
         "the runtime's tests are ignored without --cfg kcsan:\n{out}"
     );
 }

@@ -81,6 +81,15 @@ impl<T: ?Sized> UnsafeCell<T> {
         );
     }
 
+    /// The raw pointer to the value, unchecked (std's `UnsafeCell::raw_get`):
+    /// for accesses checked otherwise, such as [`read_once`](crate::read_once)
+    /// and [`write_once`](crate::write_once), which are marked.
+    #[inline]
+    pub const fn raw_get(this: *const Self) -> *mut T {
+        // repr(transparent): the same address as the std cell inside.
+        core::cell::UnsafeCell::raw_get(this as *const core::cell::UnsafeCell<T>)
+    }
+
     /// Reads through a pointer to the value: checks a plain read, then calls `f`.
     #[inline]
     pub fn with<F, R>(&self, f: F) -> R
