@@ -316,6 +316,21 @@ pub(crate) fn main() -> Result<ExitCode> {
     let mut instrument = meta.members.clone();
     instrument.extend(opts.instrument.iter().cloned());
 
+    // One line, so that a log says what was checked and how.
+    eprintln!(
+        "cargo kcsan: instrumenting {} ({} route{}); runtime {}",
+        if route == Route::NightlyBuildStd {
+            "every crate of the program, std included".to_owned()
+        } else {
+            instrument.join(", ")
+        },
+        route.name(),
+        match route {
+            Route::Stable => ": -Cpasses=...tsan",
+            _ => ": -Zsanitizer=thread",
+        },
+        runtime.display()
+    );
     let mut cmd = Command::new(&cargo);
     cmd.arg(command).args(&cargo_args);
     cmd.env(wrapper::ROLE_ENV, "rustc")

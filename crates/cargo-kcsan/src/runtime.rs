@@ -44,7 +44,8 @@ const KEEP_GLOBAL: &[&str] = &[
 /// The kcsan checkout this binary was built from (`cargo install --path`
 /// keeps pointing at it).
 fn source_tree() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The runtime archive: `$KCSAN_RUNTIME_DIR/libkcsan_rt.a`, else the one next

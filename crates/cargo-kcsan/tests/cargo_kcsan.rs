@@ -110,6 +110,14 @@ fn racy_crate_reports_every_race(toolchain: Option<&str>) {
     for _attempt in 0..5 {
         let o = cargo_kcsan(&sample("racy"), toolchain, &["test", "--release"]);
         let out = text(&o);
+        let route = match toolchain {
+            Some("nightly") => "(nightly route: -Zsanitizer=thread)",
+            _ => "(stable route: -Cpasses=...tsan)",
+        };
+        assert!(
+            out.contains(&format!("cargo kcsan: instrumenting racy {route}")),
+            "the toolchain's default route is used:\n{out}"
+        );
         let titles: Vec<&str> = out
             .lines()
             .filter(|l| l.starts_with("BUG: KCSAN:"))
