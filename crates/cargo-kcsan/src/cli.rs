@@ -313,8 +313,14 @@ pub(crate) fn main() -> Result<ExitCode> {
     }
 
     let runtime = crate::runtime::object()?;
-    let mut instrument = meta.members.clone();
-    instrument.extend(opts.instrument.iter().cloned());
+    let mut instrument: Vec<String> = meta
+        .members
+        .iter()
+        .chain(&opts.instrument)
+        .filter(|p| !wrapper::KCSAN_PACKAGES.contains(&p.as_str()))
+        .cloned()
+        .collect();
+    instrument.dedup();
 
     // One line, so that a log says what was checked and how.
     eprintln!(

@@ -27,7 +27,7 @@ pub(crate) const INNER_WRAPPER_ENV: &str = "CARGO_KCSAN_INNER_WRAPPER";
 /// The packages that make up kcsan itself: never instrumented (the runtime is
 /// a separate library; the `kcsan` API crate checks its own accesses
 /// explicitly).
-const KCSAN_PACKAGES: &[&str] = &["kcsan", "kcsan-core", "kcsan-rt", "kcsan-symbolize"];
+pub(crate) const KCSAN_PACKAGES: &[&str] = &["kcsan", "kcsan-core", "kcsan-rt", "kcsan-symbolize"];
 
 /// Whether this process was started by cargo as the rustc wrapper.
 pub(crate) fn is_wrapper_call() -> bool {

@@ -238,6 +238,36 @@ fn api_crate_builds_without_kcsan() {
 }
 
 #[test]
+fn kcsan_crate_passes_its_own_tests_under_cargo_kcsan() {
+    // The kcsan crate's unit tests and doctests with --cfg kcsan: its checked
+    // types, macros and the harness (the test module's doctest finds a race).
+    let o = cargo_kcsan(
+        &root(),
+        Some("stable"),
+        &["test", "--release", "-p", "kcsan"],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let instrumented: Vec<&str> = out
+        .lines()
+        .find_map(|l| l.strip_prefix("cargo kcsan: instrumenting "))
+        .and_then(|l| l.split(" (").next())
+        .expect("cargo kcsan prints its plan")
+        .split(", ")
+        .collect();
+    for ours in ["kcsan", "kcsan-core", "kcsan-rt", "kcsan-symbolize"] {
+        assert!(
+            !instrumented.contains(&ours),
+            "{ours} is never instrumented: {instrumented:?}"
+        );
+    }
+    assert!(
+        out.contains("src/test.rs - test (line ") && !out.contains("BUG: KCSAN"),
+        "the harness's doctest ran and consumed its report:\n{out}"
+    );
+}
+
+#[test]
 fn readme_example_is_reported() {
     let dir = root().join("examples/rust");
     let mut log = String::new();
