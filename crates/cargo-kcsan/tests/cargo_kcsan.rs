@@ -22,6 +22,16 @@ fn root() -> PathBuf {
 /// `cargo [+toolchain] kcsan ARGS` in `dir`, with the tested cargo-kcsan
 /// first on PATH and no inherited build settings.
 fn cargo_kcsan(dir: &Path, toolchain: Option<&str>, args: &[&str]) -> Output {
+    cargo_kcsan_env(dir, toolchain, args, &[])
+}
+
+/// [`cargo_kcsan`] with extra environment variables.
+fn cargo_kcsan_env(
+    dir: &Path,
+    toolchain: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-kcsan"))
         .parent()
         .expect("the binary has a directory")
@@ -53,6 +63,7 @@ fn cargo_kcsan(dir: &Path, toolchain: Option<&str>, args: &[&str]) -> Output {
     ] {
         c.env_remove(var);
     }
+    c.envs(env.iter().copied());
     c.output().expect("cargo runs")
 }
 
@@ -264,6 +275,24 @@ fn kcsan_crate_passes_its_own_tests_under_cargo_kcsan() {
     assert!(
         out.contains("src/test.rs - test (line ") && !out.contains("BUG: KCSAN"),
         "the harness's doctest ran and consumed its report:\n{out}"
+    );
+}
+
+#[test]
+fn kcsan_options_reach_the_program() {
+    // A bad option stops the program before main with the runtime's error:
+    // proof that KCSAN_OPTIONS went through cargo kcsan and cargo to it.
+    let o = cargo_kcsan_env(
+        &root().join("examples/rust"),
+        Some("stable"),
+        &["run", "--release"],
+        &[("KCSAN_OPTIONS", "no_such_option=1")],
+    );
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("kcsan: error: unknown option 'no_such_option'"),
+        "the runtime saw KCSAN_OPTIONS:\n{out}"
     );
 }
 
