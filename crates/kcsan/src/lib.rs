@@ -110,7 +110,7 @@
 //!
 //! # Tests that assert on races
 //!
-//! The [`test`] module is the kernel's kcsan_test harness as a library: run
+//! The [`test`](mod@test) module is the kernel's kcsan_test harness as a library: run
 //! closures on N threads until a matching report arrives (or a deadline
 //! passes), with reports captured as values, and assert that a race is, or
 //! is never, detected.

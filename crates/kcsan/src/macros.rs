@@ -66,7 +66,7 @@ macro_rules! data_race {
 /// # update(&Stats { total: AtomicU64::new(0), lock: Default::default() }, 3);
 /// ```
 ///
-/// Prefer [`assert_exclusive_writer_scoped!`] when the exclusive stretch is
+/// Prefer [`assert_exclusive_writer_scoped!`](crate::assert_exclusive_writer_scoped!) when the exclusive stretch is
 /// longer than one statement.
 #[cfg(kcsan)]
 #[macro_export]
@@ -145,7 +145,7 @@ macro_rules! assert_exclusive_bits {
     }};
 }
 
-/// The scoped form of [`assert_exclusive_writer!`]: returns a guard; the
+/// The scoped form of [`assert_exclusive_writer!`](crate::assert_exclusive_writer!): returns a guard; the
 /// assertion is checked when the guard is made and again when it is
 /// dropped, so a writer anywhere in between that overlaps either check is
 /// reported.
@@ -174,8 +174,8 @@ macro_rules! assert_exclusive_writer_scoped {
     };
 }
 
-/// The scoped form of [`assert_exclusive_access!`] (see
-/// [`assert_exclusive_writer_scoped!`] for how scoped checks work).
+/// The scoped form of [`assert_exclusive_access!`](crate::assert_exclusive_access!) (see
+/// [`assert_exclusive_writer_scoped!`](crate::assert_exclusive_writer_scoped!) for how scoped checks work).
 ///
 /// # Examples
 ///
