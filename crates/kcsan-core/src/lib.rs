@@ -32,6 +32,7 @@ pub mod access;
 pub mod annotate;
 mod check;
 pub mod config;
+pub mod control;
 mod ctx;
 pub use ctx::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;

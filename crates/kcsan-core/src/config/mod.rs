@@ -15,6 +15,7 @@ mod value;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
 
+use crate::report::lock::SpinLock;
 pub use flags::{FlagInfo, Flags};
 pub use value::{DelayMode, FilterMode, ReportFormat};
 
@@ -246,7 +247,8 @@ pub fn flags() -> &'static Flags {
 /// Makes `f` the options in force and updates the fast path's mirrors.
 ///
 /// Tables are leaked on purpose: readers hold `&'static Flags` without a lock,
-/// and an install happens once at start (and on the rare run-time change).
+/// and an install happens once at start (and on the rare run-time change,
+/// [`update`]).
 pub fn install(f: Flags) {
     hot::SLOT_MASK.store(f.num_watchpoints as usize - 1, Relaxed);
     hot::ASSUME_PLAIN_WRITES_ATOMIC.store(f.assume_plain_writes_atomic, Relaxed);
@@ -255,6 +257,38 @@ pub fn install(f: Flags) {
         Box::leak(Box::new(f)),
         core::sync::atomic::Ordering::Release,
     );
+}
+
+/// Serialises run-time changes; readers never take it.
+static UPDATE: SpinLock<()> = SpinLock::new(());
+
+/// Changes the options in force while the program runs (`kcsan ctl <pid>
+/// set`, `!func`, `blacklist`): a read-copy-update of the table. `change`
+/// edits a copy, the copy must pass [`Flags::resolve`], and only then is it
+/// published, so readers see either the old table or the new one, whole.
+///
+/// The old table is leaked, not freed: a watcher in its stall or a report
+/// being printed may still be reading it, and there is no grace period to
+/// wait for. That costs a few hundred bytes per change, and changes are made
+/// by hand.
+///
+/// # Errors
+/// What `change` returns, or a contradiction between options.
+pub fn update(
+    change: impl FnOnce(&mut Flags) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
+    let _writer = UPDATE.lock();
+    let mut f = flags().clone();
+    change(&mut f)?;
+    f.resolve()?;
+    install(f);
+    Ok(())
+}
+
+/// In a forked child: a change in progress in the parent died with its thread.
+pub(crate) fn after_fork_in_child() {
+    // SAFETY: only the forking thread exists in the child.
+    unsafe { UPDATE.force_unlock() };
 }
 
 /// Options the fast path reads, mirrored from [`flags`] as single atomics.
