@@ -3,7 +3,9 @@
 //! Precedence, as in the sanitizers: built-in defaults, then the program's weak
 //! `__kcsan_default_options()`, then the `KCSAN_OPTIONS` environment variable.
 //! After parsing, [`Flags::resolve`] applies the kernel's Kconfig dependencies
-//! (`strict`, `permissive`) and refuses contradictions loudly.
+//! (`strict`, `permissive`) and refuses contradictions loudly. Live control
+//! (`kcsan ctl PID set`) comes last: [`update`] changes the options marked
+//! `live` in the table while the program runs.
 //!
 //! The options in force live behind one atomic pointer ([`flags`]). The few that
 //! the fast path needs are mirrored into dedicated atomics ([`hot`]), so the fast
