@@ -26,7 +26,7 @@ use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
-use crate::{control, delay, permissive, runtime, sample};
+use crate::{budget, control, delay, permissive, runtime, sample};
 use core::sync::atomic::Ordering::Relaxed;
 
 /// Checks one memory access: the entry point of every instrumented access.
@@ -284,6 +284,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
         Counter::UnencodableAccesses.inc();
         return;
     }
+    let stall_us = delay::delay_us(ctx, f, ty);
+    let start = delay::now_ns();
+    if !budget::admit(ctx, f, start, stall_us * 1000) {
+        return;
+    }
     let access_mask = ctx.access_mask.get();
     let _signals = (!f.interrupt_watcher).then(SignalsBlocked::block);
 
@@ -296,9 +301,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
 
     // SAFETY: the program is about to access this range (our caller's contract).
     let old = unsafe { read_value(addr, size) };
-    delay::stall(delay::delay_us(ctx, f, ty), f.delay_mode);
+    delay::stall(stall_us, f.delay_mode);
     // SAFETY: as above.
     let new = unsafe { read_value(addr, size) };
+    let end = delay::now_ns();
+    budget::charge(ctx, f, end, end - start);
 
     let mut diff = old ^ new;
     if access_mask != 0 {

@@ -30,6 +30,7 @@
 
 pub mod access;
 pub mod annotate;
+mod budget;
 mod check;
 pub mod config;
 pub mod control;

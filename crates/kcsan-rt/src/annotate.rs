@@ -70,3 +70,13 @@ pub extern "C" fn kcsan_atomic_next(n: c_int) {
 pub extern "C" fn kcsan_set_access_mask(mask: c_ulong) {
     a::set_access_mask(mask as usize);
 }
+
+/// Installs the report hook (`NULL` removes it); see kcsan.h and
+/// `kcsan_core::report::hook`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kcsan_set_report_hook(
+    hook: Option<kcsan_core::report::hook::HookFn>,
+    arg: *mut c_void,
+) {
+    kcsan_core::report::hook::set(hook, arg);
+}

@@ -10,7 +10,7 @@
 //! lowercased with the prefix dropped; defaults are the Kconfig defaults.
 
 use super::ConfigError;
-use super::value::{Accept, DelayMode, FilterMode, FlagValue, ReportFormat};
+use super::value::{Accept, DelayMode, FilterMode, FlagValue, Preset, Ratio, ReportFormat};
 
 /// One row of the option table, for help output and documentation.
 #[derive(Debug, Clone)]
@@ -53,11 +53,9 @@ macro_rules! flags {
             /// The built-in defaults (the kernel's Kconfig defaults).
             pub const DEFAULT: Flags = Flags { $( $name: $default, )+ explicit: 0 };
 
-            /// Sets one option from its textual value.
-            ///
-            /// # Errors
-            /// An unknown name, or a value the option does not accept.
-            pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+            /// Sets one option from its textual value (a preset's own field
+            /// only; [`Flags::set`] applies the preset).
+            fn set_field(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
                 match name {
                     $( stringify!($name) => {
                         let accept: Accept<$ty> = $accept;
@@ -118,7 +116,44 @@ macro_rules! flags {
     (@why startup $why:literal) => { $why };
 }
 
+impl Flags {
+    /// Sets one option from its textual value. `preset` also sets the options
+    /// of its preset, where it appears: later items override them.
+    ///
+    /// # Errors
+    /// An unknown name, or a value the option does not accept.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        self.set_field(name, value)?;
+        if name == "preset" {
+            self.apply_preset();
+        }
+        Ok(())
+    }
+
+    /// Sets the options that differ between the presets.
+    fn apply_preset(&mut self) {
+        let (delay_mode, max_stall_ratio, cold_start) = match self.preset {
+            Preset::User => (
+                Flags::DEFAULT.delay_mode,
+                Flags::DEFAULT.max_stall_ratio,
+                Flags::DEFAULT.cold_start,
+            ),
+            Preset::Kernel => (DelayMode::Spin, Ratio(0.0), false),
+        };
+        self.delay_mode = delay_mode;
+        self.max_stall_ratio = max_stall_ratio;
+        self.cold_start = cold_start;
+    }
+}
+
 flags! {
+    /// A named set of defaults, applied where it appears (later options
+    /// override it): `user` is kcsan's user-space defaults; `kernel` restores
+    /// the kernel's exact behaviour (delay_mode=spin, max_stall_ratio=0,
+    /// cold_start=0).
+    preset: Preset = Preset::User, accept Accept::Any, kernel "-",
+        live;
+
     /// Turn KCSAN on when the program starts. With 0, the runtime starts
     /// switched off and checks nothing until it is switched on at run time.
     early_enable: bool = true, accept Accept::Any, kernel "kcsan.early_enable",
@@ -156,6 +191,22 @@ flags! {
     /// `spin` busy-waits like the kernel's udelay; `sleep` sleeps, using no
     /// CPU while it waits, at the price of the timer slack (~50 us) on top.
     delay_mode: DelayMode = DelayMode::Yield, accept Accept::Any, kernel "-",
+        live;
+
+    /// The stall budget: the most of its run time a thread may spend stalled
+    /// in watchpoints (0: no budget, the kernel's behaviour). When a thread's
+    /// stalls would exceed it, its skip count is stretched, so watchpoints keep
+    /// being set up everywhere, just less often, and overhead stays bounded on
+    /// access-dense code.
+    max_stall_ratio: Ratio = Ratio(0.0), accept Accept::Any, kernel "-",
+        live;
+
+    /// Cold start: a new thread watches its first ~3000 eligible accesses far
+    /// more eagerly than skip_watch says (skip bounds 1, 4, 16 and 64, for 64
+    /// skip periods each, then skip_watch), so races in short-lived threads
+    /// and start-up code are caught in a single run. The stall budget still
+    /// applies.
+    cold_start: bool = false, accept Accept::Any, kernel "-",
         live;
 
     /// Number of watchpoint slots (a power of two). A watchpoint lives in the

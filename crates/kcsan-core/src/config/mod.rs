@@ -19,7 +19,7 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
 
 use crate::report::lock::SpinLock;
 pub use flags::{FlagInfo, Flags};
-pub use value::{DelayMode, FilterMode, ReportFormat};
+pub use value::{DelayMode, FilterMode, Preset, Ratio, ReportFormat};
 
 // ===== Errors =====
 
@@ -423,6 +423,39 @@ mod tests {
             assert_eq!(v, info.default);
             f.set(info.name, &v)
                 .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        }
+    }
+
+    #[test]
+    fn presets_apply_where_they_appear() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("cold_start=1:max_stall_ratio=10%:preset=kernel", "test")
+            .unwrap();
+        assert_eq!(
+            (f.delay_mode, f.max_stall_ratio, f.cold_start),
+            (DelayMode::Spin, Ratio(0.0), false),
+            "the kernel preset overrides what came before"
+        );
+        f.parse_options("preset=kernel:cold_start=1", "test")
+            .unwrap();
+        assert!(f.cold_start, "later items override the preset");
+        f.parse_options("preset=user", "test").unwrap();
+        assert_eq!(f.delay_mode, Flags::DEFAULT.delay_mode);
+        assert_eq!(f.skip_watch, 4000, "presets leave other options alone");
+    }
+
+    #[test]
+    fn ratios_are_fractions_or_percentages() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("max_stall_ratio=0.25", "test").unwrap();
+        assert_eq!(f.max_stall_ratio, Ratio(0.25));
+        f.parse_options("max_stall_ratio=5%", "test").unwrap();
+        assert_eq!(f.max_stall_ratio, Ratio(0.05));
+        for bad in ["1.5", "-0.1", "nan", "x", "150%"] {
+            let e = f
+                .parse_options(&format!("max_stall_ratio={bad}"), "test")
+                .unwrap_err();
+            assert!(e.to_string().contains("a fraction in 0..=1"), "{e}");
         }
     }
 }
