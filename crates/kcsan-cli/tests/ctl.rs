@@ -354,6 +354,26 @@ fn commands_work_on_a_running_program() {
     assert!(meta.file_type().is_socket(), "{meta:?}");
     assert_eq!(meta.mode() & 0o777, 0o600, "the socket's mode");
 
+    // --list finds it (the XDG directory of this test) and removes a socket
+    // left by a process that is gone.
+    let stale = p.xdg.join("kcsan").join("999999999");
+    std::os::unix::net::UnixListener::bind(&stale).unwrap();
+    let mut cmd = support::clean_command(support::kcsan());
+    cmd.args(["ctl", "--list"]).env("XDG_RUNTIME_DIR", &p.xdg);
+    let o = support::run_captured(&mut cmd, d, "ctl-list", LIMIT);
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    let line = o
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{} ", p.pid)))
+        .unwrap_or_else(|| panic!("pid {} not listed:\n{}", p.pid, o.describe()));
+    assert!(
+        line.contains("racer") && line.contains(p.socket(p.pid).to_str().unwrap()),
+        "{line}"
+    );
+    assert!(!o.stdout.contains("999999999"), "{}", o.describe());
+    assert!(!stale.exists(), "the stale socket is removed");
+
     // Started switched off: nothing is watched.
     let stats = ctl_ok(d, &p, &["stats"]);
     assert!(stats.starts_with("enabled: 0\n"), "{stats}");
