@@ -107,6 +107,7 @@ const CTL_HELP: &str = concat!(
     "  whitelist         keep only reports whose top frames are all listed\n",
     "  set NAME=VALUE    change a run-time option (skip_watch, udelay_task, ...)\n",
     "  get [NAME]        show one option, or all of them\n",
+    "  microbench=N      time N fast-path checks on the server's thread\n",
     "  help              the server's command list\n\n",
     "The socket is $XDG_RUNTIME_DIR/kcsan/PID, or /tmp/kcsan-UID/PID (KCSAN_OPTIONS=control=0 turns it off).\n",
     "Exit status: 0 done; 1 the command failed (no such process, no socket, permission denied, an error reply); 2 usage."

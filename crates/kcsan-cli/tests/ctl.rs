@@ -393,6 +393,10 @@ fn commands_work_on_a_running_program() {
     }
     assert!(all.contains("\nskip_watch=500\n"), "{all}");
 
+    // microbench: the kernel's fast-path timer, on the server's thread.
+    let out = ctl_ok(d, &p, &["microbench=100000"]);
+    assert!(out.starts_with("microbench: 100000 checks in "), "{out}");
+
     // on: reports start.
     assert_eq!(ctl_ok(d, &p, &["on"]), "");
     wait_report(&p, "a report after `on`");
@@ -454,6 +458,7 @@ fn wrong_commands_get_error_replies_and_change_nothing() {
     ctl_err(d, &p, &["frobnicate"], "set NAME=VALUE");
     ctl_err(d, &p, &["on", "please"], "'on' takes no argument");
     ctl_err(d, &p, &["!"], "needs a function name");
+    ctl_err(d, &p, &["microbench=0"], "expected a number of iterations");
     ctl_err(d, &p, &["set", "skip_watch"], "expected 'set NAME=VALUE'");
     ctl_err(
         d,

@@ -314,8 +314,12 @@ pub fn help_text() -> String {
     let mut out = String::from("KCSAN_OPTIONS (name=value, separated by ':'):\n");
     for f in Flags::describe() {
         out += &format!(
-            "  {}={}  ({}; kernel: {})\n",
-            f.name, f.default, f.accepts, f.kernel
+            "  {}={}  ({}; kernel: {}{})\n",
+            f.name,
+            f.default,
+            f.accepts,
+            f.kernel,
+            if f.live { "; live" } else { "" }
         );
         for line in f.doc.lines() {
             out += &format!("      {}\n", line.trim());

@@ -144,9 +144,15 @@ pub enum Command<'a> {
     Set(&'a str, &'a str),
     /// `get` (every option) or `get NAME`.
     Get(Option<&'a str>),
+    /// `microbench=N`: time N checks on the server thread.
+    Microbench(u64),
     /// `help`: the command list.
     Help,
 }
+
+/// The most iterations `microbench=` runs (about a second): the server
+/// answers nobody else meanwhile.
+pub const MICROBENCH_MAX: u64 = 100_000_000;
 
 /// The command list, for `help` and for the error reply to an unknown command.
 pub const COMMANDS: &str = "\
@@ -157,6 +163,7 @@ blacklist         drop reports whose top frames include a listed function
 whitelist         keep only reports whose top frames are all listed
 set NAME=VALUE    change a run-time option (skip_watch, udelay_task, ...)
 get [NAME]        show one option, or all of them
+microbench=N      time N fast-path checks (on the server's thread)
 help              this list
 ";
 
@@ -197,6 +204,19 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
                 return Err(format!("expected 'set NAME=VALUE' (got 'set {rest}')"));
             }
             Ok(Command::Set(name, value.trim()))
+        }
+        _ if word.starts_with("microbench=") && rest.is_empty() => {
+            let n = &word["microbench=".len()..];
+            let iters = match n.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                None => n.parse().ok(),
+            };
+            match iters {
+                Some(i) if (1..=MICROBENCH_MAX).contains(&i) => Ok(Command::Microbench(i)),
+                _ => Err(format!(
+                    "microbench={n}: expected a number of iterations in 1..={MICROBENCH_MAX}"
+                )),
+            }
         }
         _ if line.starts_with('!') => {
             let func = line[1..].trim();
@@ -278,8 +298,37 @@ pub fn execute(line: &str) -> Result<String, String> {
             }
             Ok(out)
         }
+        Command::Microbench(iters) => Ok(microbench(iters)),
         Command::Help => Ok(COMMANDS.to_owned()),
     }
+}
+
+/// The kernel's debugfs `microbench=`: `iters` calls of the check on a
+/// buffer of the server thread's, with its access mix (every 128th access
+/// marked, every 16th a write, the rest reads). The server thread is inside
+/// the runtime, so it never sets up or consumes a watchpoint: this times the
+/// fast path (and the skip-count resets), without switching checking off for
+/// the program as the kernel does.
+fn microbench(iters: u64) -> String {
+    let buf = vec![0u64; 4096];
+    let start = crate::delay::now_ns();
+    for i in 0..iters {
+        let ty = if i % 128 == 0 {
+            crate::AccessType::ATOMIC
+        } else if i % 16 == 0 {
+            crate::AccessType::WRITE
+        } else {
+            crate::AccessType::READ
+        };
+        let p = &buf[(i % 4096) as usize] as *const u64;
+        // SAFETY: `p` points into `buf`, live for the whole loop.
+        unsafe { crate::check_access(core::hint::black_box(p).cast(), 8, ty) };
+    }
+    let ns = crate::delay::now_ns() - start;
+    format!(
+        "microbench: {iters} checks in {ns} ns ({:.2} ns per check)\n",
+        ns as f64 / iters as f64
+    )
 }
 
 /// Applies a change to the options in force; the error names the option.
@@ -344,6 +393,10 @@ mod tests {
             Ok(Command::Set("skip_watch", "10"))
         );
         assert_eq!(parse("get"), Ok(Command::Get(None)));
+        assert_eq!(parse("microbench=1000"), Ok(Command::Microbench(1000)));
+        assert_eq!(parse("microbench=0x10"), Ok(Command::Microbench(16)));
+        assert!(parse("microbench=0").is_err());
+        assert!(parse("microbench=lots").unwrap_err().contains("1..="));
         assert_eq!(
             parse("get udelay_task"),
             Ok(Command::Get(Some("udelay_task")))
