@@ -34,10 +34,17 @@ const NOBODY: u32 = 65534;
 /// Two threads race (`writer` / `reader`, the write_read_race scenario) in
 /// uninstrumented loops until the file `argv[1]` exists. With `fork` as
 /// `argv[2]`, the process forks first and the child does the racing while
-/// the parent waits for it. Each racing process prints `ready <pid>`.
+/// the parent waits for it. With `closefds`, it first closes every
+/// descriptor above 2 (a daemon's `closefrom`) and listens on a Unix socket
+/// of its own, `argv[1].app`, which gets the lowest number (the one kcsan's
+/// socket had); at the end it must find a connection waiting there (exit
+/// status 4 if not). Each racing process prints `ready <pid>`.
 const PROGRAM: &str = r#"
 #include "scenario.h"
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +74,17 @@ static SCENARIO_UNINSTRUMENTED void wait_for(const char *file)
 int main(int argc, char **argv)
 {
 	pthread_t t[2];
+	int app = -1;
+	if (argc > 2 && strcmp(argv[2], "closefds") == 0) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s.app", argv[1]);
+		app = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (app < 0 || bind(app, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(app, 4) != 0)
+			return 5;
+		printf("app %d\n", app);
+	}
 	if (argc > 2 && strcmp(argv[2], "fork") == 0) {
 		pid_t child = fork();
 		if (child > 0) {
@@ -85,6 +103,11 @@ int main(int argc, char **argv)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t[0], NULL);
 	pthread_join(t[1], NULL);
+	if (app >= 0) {
+		fcntl(app, F_SETFL, O_NONBLOCK);
+		if (accept(app, NULL, NULL) < 0)
+			return 4;
+	}
 	return 0;
 }
 "#;
@@ -677,6 +700,46 @@ fn a_forked_child_serves_its_own_socket() {
     p.finish();
     assert!(!p.socket(p.pid).exists(), "the child removed its socket");
     assert!(!p.socket(parent).exists(), "the parent removed its socket");
+}
+
+#[test]
+fn a_program_that_closes_our_descriptor_is_unharmed() {
+    let dir = support::scratch("ctl-closefds");
+    let d = dir.path();
+    // exitcode=0: the program's own exit status, not the one for reports.
+    let mut p = Prog::start(d, "exitcode=0", &["closefds"], None);
+    assert_eq!(
+        p.wait_line("app"),
+        3,
+        "the program's socket took kcsan's number"
+    );
+    // The server may still be in the accept it started on its socket before
+    // the program closed the descriptor; it answers that connection, then
+    // sees that the number now belongs to the program's socket and stops.
+    let first = ctl(d, &[&p.pid.to_string(), "stats"], None);
+    assert!(matches!(first.code(), Some(0 | 1)), "{}", first.describe());
+    wait_until(
+        "the server to stop",
+        || {
+            let o = ctl(d, &[&p.pid.to_string(), "stats"], None);
+            (o.code() == Some(1) && o.stderr.contains("is stale")).then_some(())
+        },
+        || p.describe(),
+    );
+    // A client of the program's socket is the program's, not kcsan's.
+    let app = p.stop.with_extension("app");
+    let _client = UnixStream::connect(&app).unwrap();
+    let status = p.finish();
+    assert_ne!(
+        status.code(),
+        Some(4),
+        "kcsan's server took the program's connection"
+    );
+    assert_eq!(status.code(), Some(0), "{}", p.describe());
+    assert!(
+        !p.socket(p.pid).exists(),
+        "the socket file is still removed at exit"
+    );
 }
 
 #[test]

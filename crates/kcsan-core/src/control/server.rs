@@ -178,7 +178,17 @@ fn serve(listener: UnixListener) {
         let _in_runtime = InRuntime::enter(ctx);
         // SAFETY: geteuid has no preconditions.
         let me = unsafe { libc::geteuid() };
+        let fd = listener.as_raw_fd();
+        let ours = identity(fd);
         loop {
+            // A program that closes descriptors it did not open may have
+            // closed ours and reused the number: accept only on our socket.
+            // (Only a reuse between this check and the accept, a few
+            // instructions after a client was served, slips through.)
+            if ours.is_none() || identity(fd) != ours {
+                let _ = listener.into_raw_fd();
+                return;
+            }
             match listener.accept() {
                 Ok((stream, _)) => answer(&stream, me),
                 Err(e) => match e.raw_os_error() {
@@ -199,6 +209,16 @@ fn serve(listener: UnixListener) {
             }
         }
     });
+}
+
+/// What file descriptor `fd` refers to: its device and inode.
+fn identity(fd: i32) -> Option<(u64, u64)> {
+    // SAFETY: `st` is a writable stat buffer; fstat reports a bad descriptor
+    // as an error.
+    unsafe {
+        let mut st: libc::stat = core::mem::zeroed();
+        (libc::fstat(fd, &mut st) == 0).then_some((st.st_dev, st.st_ino))
+    }
 }
 
 /// Answers one connection within [`CONNECTION_BUDGET`].
