@@ -314,12 +314,12 @@ pub fn help_text() -> String {
     let mut out = String::from("KCSAN_OPTIONS (name=value, separated by ':'):\n");
     for f in Flags::describe() {
         out += &format!(
-            "  {}={}  ({}; kernel: {}{})\n",
+            "  {}={}  ({}{}; kernel: {})\n",
             f.name,
             f.default,
+            if f.live { "live; " } else { "" },
             f.accepts,
-            f.kernel,
-            if f.live { "; live" } else { "" }
+            f.kernel
         );
         for line in f.doc.lines() {
             out += &format!("      {}\n", line.trim());
