@@ -26,7 +26,7 @@ use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
-use crate::{budget, delay, permissive, runtime, sample};
+use crate::{budget, control, delay, permissive, runtime, sample};
 use core::sync::atomic::Ordering::Relaxed;
 
 /// Checks one memory access: the entry point of every instrumented access.
@@ -269,6 +269,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     let f = config::flags();
     // Always start a new skip period, even if we end up not watching.
     sample::reset_skip(ctx, f);
+    if control::is_pending() && ctx.in_runtime.get() == 0 && !ctx.in_interrupt() {
+        // A forked child's first watchpoint: it serves its own control socket.
+        let _in_runtime = ctx::InRuntime::enter(ctx);
+        control::start_if_pending();
+    }
     if !ctx.is_enabled() {
         return;
     }

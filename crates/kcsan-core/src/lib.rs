@@ -33,6 +33,7 @@ pub mod annotate;
 mod budget;
 mod check;
 pub mod config;
+pub mod control;
 mod ctx;
 pub use ctx::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;
