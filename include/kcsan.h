@@ -16,6 +16,7 @@
 #define KCSAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,56 @@ struct kcsan_scoped_access {
 	unsigned long ip;
 };
 
+/* ===== Reports as values: the report hook ===== */
+
+/* One frame of a reported stack. */
+struct kcsan_report_frame {
+	uintptr_t pc;         /* return address (or exact pc) */
+	const char *function; /* demangled; "" if unknown */
+	const char *file;     /* source file; "" if unknown */
+	int line;             /* source line; 0 if unknown */
+	int inlined;          /* 1: inlined into the next frame */
+};
+
+/* One side of a reported race. */
+struct kcsan_report_access {
+	const void *addr;
+	size_t size;
+	int type;                /* KCSAN_ACCESS_* bits, as checked */
+	int tid;
+	int in_interrupt;        /* 1: made in a signal handler ("interrupt") */
+	int cpu;
+	const char *comm;        /* the thread's name */
+	const char *description; /* "read", "write (marked)", ... as printed */
+	const struct kcsan_report_frame *frames; /* runtime frames removed; [0] is the top */
+	size_t nframes;
+};
+
+/* A report, as the hook receives it. */
+struct kcsan_report {
+	const char *bug_type;    /* "data-race" or "assert: race" */
+	const char *title;       /* as the report's "BUG: KCSAN: " line shows it */
+	struct kcsan_report_access this_access;  /* the watcher's access */
+	const struct kcsan_report_access *other; /* the racer's; NULL: unknown origin */
+	int value_changed;       /* 1: old_value and new_value are valid */
+	unsigned long long old_value, new_value;
+	unsigned long long access_mask; /* ASSERT_EXCLUSIVE_BITS mask, 0 if none */
+	const char *text;        /* the whole report, in the configured report_format */
+};
+
+/* A report hook's verdicts. */
+#define KCSAN_REPORT_PRINT    0 /* print and count the report as usual */
+#define KCSAN_REPORT_CONSUMED 1 /* taken over: not printed, not counted (exitcode) */
+
+/*
+ * A report hook receives every report that passed the value-change rule, the
+ * filter list, suppressions and rate limiting: exactly the reports that would
+ * be printed. It runs on the watcher's thread, inside the runtime (its own
+ * accesses are not checked) and with the report lock held: keep it short and
+ * never wait for another thread. The pointers are valid during the call only.
+ */
+typedef int (*kcsan_report_hook_t)(const struct kcsan_report *report, void *arg);
+
 #ifdef KCSAN_ENABLED
 
 /* ===== The runtime's C API (libkcsan_rt) ===== */
@@ -92,6 +143,11 @@ void kcsan_atomic_next(int n);
  * thread's watchpoints (0: no mask). Used by ASSERT_EXCLUSIVE_BITS().
  */
 void kcsan_set_access_mask(unsigned long mask);
+/**
+ * kcsan_set_report_hook - receive reports as values (see kcsan_report_hook_t);
+ * @hook NULL removes it. Test harnesses use it instead of scraping stderr.
+ */
+void kcsan_set_report_hook(kcsan_report_hook_t hook, void *arg);
 
 /**
  * kcsan_begin_scoped_access - check the access (@ptr, @size, @type) now and
@@ -254,6 +310,10 @@ static inline void kcsan_flat_atomic_begin(void) { }
 static inline void kcsan_flat_atomic_end(void) { }
 static inline void kcsan_atomic_next(int n) { (void)n; }
 static inline void kcsan_set_access_mask(unsigned long mask) { (void)mask; }
+static inline void kcsan_set_report_hook(kcsan_report_hook_t hook, void *arg)
+{
+	(void)hook; (void)arg;
+}
 
 #define kcsan_check_access(ptr, size, type) ((void)(ptr), (void)(size), (void)(type))
 #define kcsan_check_read(ptr, size) kcsan_check_access(ptr, size, 0)

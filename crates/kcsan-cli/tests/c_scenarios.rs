@@ -761,6 +761,8 @@ scenarios! {
     plain_read_vs_write_once => "plain_read_vs_write_once.c",
     report_format_json => "report_format_json.c",
     report_format_tsan => "report_format_tsan.c",
+    report_hook => "report_hook.c",
+    report_hook_print => "report_hook_print.c",
     signal_handler_race => "signal_handler_race.c",
     signal_same_thread_interrupt_watcher => "signal_same_thread_interrupt_watcher.c",
     signal_same_thread_silent => "signal_same_thread_silent.c",

@@ -186,3 +186,13 @@ pub extern "C" fn kcsan_selftest_reorder_size() -> usize {
 pub extern "C" fn kcsan_selftest_set_reorder(ptr: *const c_void, size: usize, ty: c_int) {
     kcsan_core::weak::set_reorder_for_test(ptr as usize, size, AccessType(ty as u32));
 }
+
+/// Installs the report hook (`NULL` removes it); see kcsan.h and
+/// `kcsan_core::report::hook`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kcsan_set_report_hook(
+    hook: Option<kcsan_core::report::hook::HookFn>,
+    arg: *mut c_void,
+) {
+    kcsan_core::report::hook::set(hook, arg);
+}

@@ -7,6 +7,7 @@
 
 mod format;
 mod handoff;
+pub mod hook;
 mod lock;
 mod ratelimit;
 pub(crate) mod sink;
@@ -324,9 +325,14 @@ fn print_report(
         value_change: (w.size <= 8 && diff != 0).then_some((w.old, w.new)),
         access_mask: w.access_mask as u64,
     };
-    sink::emit(format::render(&report, exe_path(), f.report_format).as_bytes());
+    let text = format::render(&report, exe_path(), f.report_format);
+    let title = format::title(&report);
+    if hook::offer(&report, &title, &text) {
+        return false;
+    }
+    sink::emit(text.as_bytes());
     state.reported += 1;
-    state.titles.insert(format::title(&report));
+    state.titles.insert(title);
     true
 }
 
@@ -420,6 +426,7 @@ pub(crate) fn after_fork_in_child() {
     // SAFETY: only the forking thread exists in the child.
     unsafe { STATE.force_unlock() };
     stack::after_fork_in_child();
+    hook::after_fork_in_child();
     let mut state = STATE.lock();
     for e in state.handoff.iter_mut() {
         e.ai.size = 0;
