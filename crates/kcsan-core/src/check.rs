@@ -307,17 +307,17 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     Counter::SetupWatchpoints.inc();
     Counter::UsedWatchpoints.inc();
 
-    // SAFETY: the program is about to access this range (our caller's contract).
     let old = if is_reorder {
         0
     } else {
+        // SAFETY: the program is about to access this range (our caller's contract).
         unsafe { read_value(addr, size) }
     };
     delay::stall(delay::delay_us(ctx, f, ty), f.delay_mode);
-    // SAFETY: as above.
     let new = if is_reorder {
         0
     } else {
+        // SAFETY: as above.
         unsafe { read_value(addr, size) }
     };
     if is_reorder {

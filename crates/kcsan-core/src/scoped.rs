@@ -142,9 +142,9 @@ pub unsafe fn end_scoped_access(sa: *mut ScopedAccess) {
         crate::annotate::warn_once(&WARNED, "unbalanced kcsan_end_scoped_access()");
         return;
     }
-    // SAFETY: `sa` is valid (our contract) and its object still alive at the
-    // scope's end.
+    // SAFETY: `sa` is valid (our contract).
     let e = unsafe { &*sa };
+    // SAFETY: the object is still alive at the scope's end (our contract).
     ctx::with(|ctx| unsafe {
         check_from(
             ctx,
