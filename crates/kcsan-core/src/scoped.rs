@@ -155,3 +155,56 @@ pub unsafe fn end_scoped_access(sa: *mut ScopedAccess) {
         );
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::GATE_SCOPED;
+    use core::mem::MaybeUninit;
+
+    fn head() -> *mut ScopedAccess {
+        ctx::with(|c| c.scoped_head.get())
+    }
+
+    #[test]
+    fn scopes_link_unlink_and_open_the_gate_while_any_is_active() {
+        let (x, y) = (0u64, 0u64);
+        let mut a = MaybeUninit::<ScopedAccess>::uninit();
+        let mut b = MaybeUninit::<ScopedAccess>::uninit();
+        // SAFETY: x, y, a and b outlive both scopes, which end below.
+        unsafe {
+            let pa = begin_scoped_access(
+                (&raw const x).cast(),
+                8,
+                AccessType::ASSERT,
+                a.as_mut_ptr(),
+                0x1234,
+            );
+            assert_eq!(head(), pa);
+            assert_eq!(
+                (*pa).ty as u32,
+                AccessType::ASSERT.with(AccessType::SCOPED).0
+            );
+            assert_eq!((*pa).ip, 0x1234);
+            ctx::with(|c| assert_ne!(c.gate.get() & GATE_SCOPED, 0));
+            let pb = begin_scoped_access(
+                (&raw const y).cast(),
+                8,
+                AccessType::ASSERT,
+                b.as_mut_ptr(),
+                0,
+            );
+            assert_eq!(
+                (head(), (*pb).next),
+                (pb, pa),
+                "the newest scope is the head"
+            );
+            // Out of order still unlinks the right entry.
+            end_scoped_access(pa);
+            assert_eq!((head(), (*pb).next), (pb, core::ptr::null_mut()));
+            end_scoped_access(pb);
+        }
+        assert!(head().is_null());
+        ctx::with(|c| assert_eq!(c.gate.get() & GATE_SCOPED, 0, "no scope: the gate closes"));
+    }
+}
