@@ -292,17 +292,40 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     // A weak-memory replay: the thread cannot observe its own reordering, so
     // its signal handlers must not hit this watchpoint; and the memory may be
     // gone by now, so it is not read (no value comparison, no mask).
+    let access_mask = ctx.access_mask.get();
+    // SAFETY: forwarded from our caller's contract.
+    let access_mask = unsafe { watch(ctx, f, addr, size, ty, access_mask) };
+    // Weak memory: this plain access may be delayed past what follows it
+    // (also after a no_capacity failure, as in the kernel).
+    if access_mask == 0 && !ty.is_assert() {
+        set_reorder_access(ctx, addr, size, ty);
+    }
+}
+
+/// The watch itself: insert, read, stall, read, retire, report. Returns the
+/// access mask in force (0 for a weak-memory replay).
+///
+/// The signal mask guard stays in this frame until it returns and is never
+/// moved: a move of it is a `memcpy`, which in a gcc static link is the
+/// program's checked `__wrap_memcpy`.
+///
+/// # Safety
+/// As [`check_access`].
+unsafe fn watch(
+    ctx: &Ctx,
+    f: &config::Flags,
+    addr: usize,
+    size: usize,
+    ty: AccessType,
+    access_mask: usize,
+) -> usize {
     let is_reorder = ctx.origin.get() == Origin::Reorder;
-    let mut access_mask = ctx.access_mask.get();
-    let signals = (!f.interrupt_watcher || is_reorder).then(SignalsBlocked::block);
+    let mut access_mask = access_mask;
+    let _signals = (!f.interrupt_watcher || is_reorder).then(SignalsBlocked::block);
 
     let Some(idx) = watchpoint::insert(addr, size, ty.is_write()) else {
         Counter::NoCapacity.inc();
-        drop(signals);
-        if access_mask == 0 && !ty.is_assert() {
-            set_reorder_access(ctx, addr, size, ty);
-        }
-        return;
+        return access_mask;
     };
     Counter::SetupWatchpoints.inc();
     Counter::UsedWatchpoints.inc();
@@ -371,9 +394,5 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     // Only now: the slot's handoff entry was in use until the report was done.
     watchpoint::remove(idx);
     Counter::UsedWatchpoints.dec();
-    drop(signals);
-    // Weak memory: this plain access may be delayed past what follows it.
-    if access_mask == 0 && !ty.is_assert() {
-        set_reorder_access(ctx, addr, size, ty);
-    }
+    access_mask
 }

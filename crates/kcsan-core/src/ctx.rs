@@ -70,8 +70,19 @@ pub(crate) struct ReorderAccess {
     pub(crate) ty: Cell<AccessType>,
     /// `stack_depth` when it was made; its function returning retires it.
     pub(crate) depth: Cell<i32>,
-    /// The stack of the original access, for the report.
-    pub(crate) stack: Cell<RawStack>,
+    /// The stack of the original access, for the report: one for the thread,
+    /// one shared by its signal handlers (the kernel's interrupts share one
+    /// per-CPU context), so a handler never overwrites the thread's and
+    /// switching contexts copies no stack (a copy is a `memcpy`, which a gcc
+    /// static link routes through the checked `__wrap_memcpy`).
+    stacks: [Cell<RawStack>; 2],
+}
+
+impl ReorderAccess {
+    /// The stack slot of the current context.
+    pub(crate) fn stack(&self, in_interrupt: bool) -> &Cell<RawStack> {
+        &self.stacks[usize::from(in_interrupt)]
+    }
 }
 
 impl ReorderAccess {
@@ -81,7 +92,7 @@ impl ReorderAccess {
             size: Cell::new(0),
             ty: Cell::new(AccessType::READ),
             depth: Cell::new(i32::MIN),
-            stack: Cell::new(RawStack::EMPTY),
+            stacks: [Cell::new(RawStack::EMPTY), Cell::new(RawStack::EMPTY)],
         }
     }
 }
@@ -205,7 +216,7 @@ impl Ctx {
                     s.pcs[0] = ip;
                     s.len = 1;
                 }
-                Origin::Reorder => s = self.reorder.stack.get(),
+                Origin::Reorder => s = self.reorder.stack(self.in_interrupt()).get(),
                 _ => {}
             }
         }
@@ -284,7 +295,6 @@ pub struct Interrupted {
     reorder_size: usize,
     reorder_ty: AccessType,
     reorder_depth: i32,
-    reorder_stack: RawStack,
 }
 
 /// A signal handler starts on this thread: switch to a fresh interrupt context.
@@ -305,7 +315,6 @@ pub fn interrupt_enter() -> Interrupted {
             reorder_size: c.reorder.size.replace(0),
             reorder_ty: c.reorder.ty.get(),
             reorder_depth: c.reorder.depth.get(),
-            reorder_stack: c.reorder.stack.get(),
         };
         c.signal_depth.set(c.signal_depth.get() + 1);
         c.update_gate();
@@ -328,7 +337,6 @@ pub fn interrupt_exit(saved: Interrupted) {
         c.reorder.size.set(saved.reorder_size);
         c.reorder.ty.set(saved.reorder_ty);
         c.reorder.depth.set(saved.reorder_depth);
-        c.reorder.stack.set(saved.reorder_stack);
         c.signal_depth.set(c.signal_depth.get().saturating_sub(1));
         c.update_gate();
     });
