@@ -1001,7 +1001,6 @@ static __no_kcsan_test void test_atomic_builtins_missing_barrier(void)
  * write and read-write, compiled as a program would write them. */
 static long bv;
 static int bflag;
-static pthread_mutex_t bmutex = PTHREAD_MUTEX_INITIALIZER;
 
 #define BARRIER_CHECK(op, r, w, rw)                                            \
 	do {                                                                   \
@@ -1077,7 +1076,6 @@ static noinline_kernel void barrier_table(void)
 	BARRIER_CHECK(smp_rmb(), 1, 0, 1);
 	BARRIER_CHECK(kcsan_rmb(), 1, 0, 1);
 	kcsan_nestable_atomic_end();
-	(void)bmutex;
 }
 
 static noinline_kernel void arm_reorder_access(void)
