@@ -28,7 +28,7 @@ use crate::scoped::check_pending;
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
 use crate::weak::set_reorder_access;
-use crate::{delay, permissive, runtime, sample};
+use crate::{budget, control, delay, permissive, runtime, sample};
 use core::sync::atomic::Ordering::Relaxed;
 
 /// Checks one memory access: the entry point of every instrumented access.
@@ -279,6 +279,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     let f = config::flags();
     // Always start a new skip period, even if we end up not watching.
     sample::reset_skip(ctx, f);
+    if control::is_pending() && ctx.in_runtime.get() == 0 && !ctx.in_interrupt() {
+        // A forked child's first watchpoint: it serves its own control socket.
+        let _in_runtime = ctx::InRuntime::enter(ctx);
+        control::start_if_pending();
+    }
     if !ctx.is_enabled() {
         return;
     }
@@ -289,12 +294,14 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
         Counter::UnencodableAccesses.inc();
         return;
     }
-    // A weak-memory replay: the thread cannot observe its own reordering, so
-    // its signal handlers must not hit this watchpoint; and the memory may be
-    // gone by now, so it is not read (no value comparison, no mask).
+    let stall_us = delay::delay_us(ctx, f, ty);
+    let start = delay::now_ns();
+    if !budget::admit(ctx, f, start, stall_us * 1000) {
+        return;
+    }
     let access_mask = ctx.access_mask.get();
     // SAFETY: forwarded from our caller's contract.
-    let access_mask = unsafe { watch(ctx, f, addr, size, ty, access_mask) };
+    let access_mask = unsafe { watch(ctx, f, (addr, size, ty), access_mask, (stall_us, start)) };
     // Weak memory: this plain access may be delayed past what follows it
     // (also after a no_capacity failure, as in the kernel).
     if access_mask == 0 && !ty.is_assert() {
@@ -314,11 +321,13 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
 unsafe fn watch(
     ctx: &Ctx,
     f: &config::Flags,
-    addr: usize,
-    size: usize,
-    ty: AccessType,
+    (addr, size, ty): (usize, usize, AccessType),
     access_mask: usize,
+    (stall_us, start): (u64, u64),
 ) -> usize {
+    // A weak-memory replay: the thread cannot observe its own reordering, so
+    // its signal handlers must not hit this watchpoint; and the memory may be
+    // gone by now, so it is not read (no value comparison, no mask).
     let is_reorder = ctx.origin.get() == Origin::Reorder;
     let mut access_mask = access_mask;
     let _signals = (!f.interrupt_watcher || is_reorder).then(SignalsBlocked::block);
@@ -336,7 +345,7 @@ unsafe fn watch(
         // SAFETY: the program is about to access this range (our caller's contract).
         unsafe { read_value(addr, size) }
     };
-    delay::stall(delay::delay_us(ctx, f, ty), f.delay_mode);
+    delay::stall(stall_us, f.delay_mode);
     let new = if is_reorder {
         0
     } else {
@@ -346,6 +355,8 @@ unsafe fn watch(
     if is_reorder {
         access_mask = 0;
     }
+    let end = delay::now_ns();
+    budget::charge(ctx, f, end, end - start);
 
     let mut diff = old ^ new;
     if access_mask != 0 {

@@ -145,10 +145,14 @@ pub(crate) struct Ctx {
     pub(crate) stack_depth: Cell<i32>,
     /// What the `SCOPED` access being checked right now came from.
     pub(crate) origin: Cell<Origin>,
+    /// Skip periods started by this thread (the cold-start sampler's clock).
+    pub(crate) periods: Cell<u32>,
+    /// The stall budget's account (`max_stall_ratio`).
+    pub(crate) budget: crate::budget::Account,
 }
 
 impl Ctx {
-    const fn new() -> Ctx {
+    pub(crate) const fn new() -> Ctx {
         Ctx {
             skip: Cell::new(0),
             gate: Cell::new(0),
@@ -167,6 +171,8 @@ impl Ctx {
             reorder: ReorderAccess::new(),
             stack_depth: Cell::new(0),
             origin: Cell::new(Origin::None),
+            periods: Cell::new(0),
+            budget: crate::budget::Account::new(),
         }
     }
 
@@ -221,6 +227,15 @@ impl Ctx {
             }
         }
         s
+    }
+
+    /// The skip count in force (the parked one while the gate is open).
+    pub(crate) fn skip_count(&self) -> i64 {
+        if self.gate.get() != 0 {
+            self.parked_skip.get()
+        } else {
+            self.skip.get()
+        }
     }
 
     /// Whether this thread may set up or consume watchpoints now.
