@@ -283,6 +283,65 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
     Stack { frames }
 }
 
+/// As [`sanitize`], for a scoped or reordered access made at `origin` (a
+/// stack whose first non-runtime pc is the origin `ip`; empty: none): the
+/// frame of the function containing `ip` is replaced by `ip`, and frames
+/// above it are dropped (the kernel's `replace_stack_entry`). Also returns
+/// the replaced frame, where the access was checked ("reordered to:"). Falls
+/// back to [`sanitize`] if no frame is in that function.
+pub(crate) fn sanitize_from(raw: &RawStack, origin: &RawStack) -> (Stack, Option<Frame>) {
+    let Some(ip) = (origin.len > 0)
+        .then(|| sanitize(origin).top_pc())
+        .filter(|&ip| ip != 0)
+    else {
+        return (sanitize(raw), None);
+    };
+    let at_ip = symbolize(ip);
+    let Some(func) = at_ip.last().and_then(|f| f.function.clone()) else {
+        return (sanitize(raw), None);
+    };
+    let full = sanitize_keep(raw);
+    let Some(i) = full
+        .iter()
+        .position(|frames| frames.last().and_then(|f| f.function.as_deref()) == Some(&func))
+    else {
+        return (sanitize(raw), None);
+    };
+    let replaced = full[i].first().cloned();
+    let frames = at_ip
+        .into_iter()
+        .chain(full.into_iter().skip(i + 1).flatten())
+        .collect();
+    (Stack { frames }, replaced)
+}
+
+/// The symbolized frames of `raw` per pc, up to a signal trampoline (the
+/// runtime prefix kept).
+fn sanitize_keep(raw: &RawStack) -> Vec<Vec<Frame>> {
+    let mut per_pc: Vec<Vec<Frame>> = raw.as_slice().iter().map(|&pc| symbolize(pc)).collect();
+    // Skip the runtime prefix so a signal trampoline below the access ends
+    // the stack, as in `sanitize`.
+    let start = per_pc
+        .iter()
+        .position(|frames| {
+            let name = frames
+                .last()
+                .and_then(|f| f.function.clone())
+                .unwrap_or_default();
+            !is_runtime_function(&name) && !is_runtime_helper(&name)
+        })
+        .unwrap_or(per_pc.len());
+    if let Some(end) = per_pc.iter().skip(start).position(|frames| {
+        frames
+            .last()
+            .and_then(|f| f.function.as_deref())
+            .is_some_and(|n| n.contains(SIGNAL_TRAMPOLINE))
+    }) {
+        per_pc.truncate(start + end);
+    }
+    per_pc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
