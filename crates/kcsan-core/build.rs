@@ -6,9 +6,9 @@
 #![allow(clippy::disallowed_macros)]
 
 fn main() {
-    println!("cargo:rerun-if-changed=src/weak.c");
+    println!("cargo:rerun-if-changed=src/default_options.c");
     cc::Build::new()
-        .file("src/weak.c")
+        .file("src/default_options.c")
         // The runtime is never instrumented, whatever CFLAGS the user exported.
         .flag_if_supported("-fno-sanitize=all")
         .warnings(true)

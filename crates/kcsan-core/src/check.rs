@@ -27,7 +27,7 @@ use crate::report::{self, ValueChange, Watched};
 use crate::scoped::check_pending;
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
-use crate::weak::set_reorder_access;
+use crate::weak_memory::set_reorder_access;
 use crate::{budget, control, delay, permissive, runtime, sample};
 use core::sync::atomic::Ordering::Relaxed;
 

@@ -45,7 +45,7 @@ mod sample;
 pub mod scoped;
 pub mod stats;
 mod watchpoint;
-pub mod weak;
+pub mod weak_memory;
 
 pub use access::AccessType;
 pub use check::check_access;

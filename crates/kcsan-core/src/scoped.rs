@@ -1,7 +1,7 @@
 //! Scoped accesses (kernel-kcsan.md §4.6, §5.2): `ASSERT_EXCLUSIVE_WRITER_SCOPED`
 //! and `ASSERT_EXCLUSIVE_ACCESS_SCOPED`, and the work that runs after every
 //! access that neither found nor set up a watchpoint while the thread has
-//! scoped accesses or a pending reordered access (weak memory, `weak.rs`).
+//! scoped accesses or a pending reordered access (weak memory, `weak_memory.rs`).
 //!
 //! A scoped access is checked when its scope begins, again on every runtime
 //! entry the thread makes inside the scope, and once more when the scope

@@ -150,25 +150,25 @@ pub unsafe extern "C" fn kcsan_end_scoped_access(sa: *mut kcsan_core::ScopedAcce
 /// A full barrier for the weak-memory model (`__kcsan_mb`).
 #[unsafe(no_mangle)]
 pub extern "C" fn __kcsan_mb() {
-    kcsan_core::weak::mb();
+    kcsan_core::weak_memory::mb();
 }
 
 /// A write barrier for the weak-memory model (`__kcsan_wmb`).
 #[unsafe(no_mangle)]
 pub extern "C" fn __kcsan_wmb() {
-    kcsan_core::weak::wmb();
+    kcsan_core::weak_memory::wmb();
 }
 
 /// A read barrier for the weak-memory model (`__kcsan_rmb`).
 #[unsafe(no_mangle)]
 pub extern "C" fn __kcsan_rmb() {
-    kcsan_core::weak::rmb();
+    kcsan_core::weak_memory::rmb();
 }
 
 /// A release for the weak-memory model (`__kcsan_release`).
 #[unsafe(no_mangle)]
 pub extern "C" fn __kcsan_release() {
-    kcsan_core::weak::release();
+    kcsan_core::weak_memory::release();
 }
 
 // ===== Self-test access to the weak-memory state =====
@@ -177,14 +177,14 @@ pub extern "C" fn __kcsan_release() {
 /// (kcsan_test's `test_barrier_nothreads`).
 #[unsafe(no_mangle)]
 pub extern "C" fn kcsan_selftest_reorder_size() -> usize {
-    kcsan_core::weak::reorder_pending_size()
+    kcsan_core::weak_memory::reorder_pending_size()
 }
 
 /// Makes `ptr..ptr + size` of `type` this thread's pending reordered access
 /// (size 0 clears it). For tests of the barrier table; never reads `ptr`.
 #[unsafe(no_mangle)]
 pub extern "C" fn kcsan_selftest_set_reorder(ptr: *const c_void, size: usize, ty: c_int) {
-    kcsan_core::weak::set_reorder_for_test(ptr as usize, size, AccessType(ty as u32));
+    kcsan_core::weak_memory::set_reorder_for_test(ptr as usize, size, AccessType(ty as u32));
 }
 
 /// Installs the report hook (`NULL` removes it); see kcsan.h and

@@ -292,14 +292,14 @@ pub unsafe extern "C" fn __tsan_memmove(d: *mut c_void, s: *const c_void, n: usi
 /// hook itself is one thread-local increment.
 #[unsafe(no_mangle)]
 pub extern "C" fn __tsan_func_entry(_call_pc: *mut c_void) {
-    kcsan_core::weak::func_entry();
+    kcsan_core::weak_memory::func_entry();
 }
 
 /// Function exit: retires (after one last check) the pending reordered access
 /// if its function returns; see `__tsan_func_entry`.
 #[unsafe(no_mangle)]
 pub extern "C" fn __tsan_func_exit() {
-    kcsan_core::weak::func_exit();
+    kcsan_core::weak_memory::func_exit();
 }
 
 /// A C++ constructor or destructor stores an object's vtable pointer. As in

@@ -412,7 +412,7 @@ unsafe fn check<T>(a: *const T, ty: AccessType) {
 /// (valid, naturally aligned, not accessed plainly by other threads meanwhile).
 #[inline(always)]
 unsafe fn checked_load<T: AtomicInt>(a: *const T, mo: c_int) -> T {
-    kcsan_core::weak::atomic_memorder(mo);
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ) };
@@ -428,7 +428,7 @@ unsafe fn checked_load<T: AtomicInt>(a: *const T, mo: c_int) -> T {
 /// As [`checked_load`], for an object the program is storing to.
 #[inline(always)]
 unsafe fn checked_store<T: AtomicInt>(a: *mut T, v: T, mo: c_int) {
-    kcsan_core::weak::atomic_memorder(mo);
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::WRITE) };
@@ -450,7 +450,7 @@ unsafe fn checked_rmw<T: AtomicInt>(
     mo: c_int,
     op: unsafe fn(*mut T, T, Ordering) -> T,
 ) -> T {
-    kcsan_core::weak::atomic_memorder(mo);
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ_WRITE) };
@@ -475,7 +475,7 @@ unsafe fn checked_cas<T: AtomicInt>(
     fail_mo: c_int,
     weak: bool,
 ) -> Result<T, T> {
-    kcsan_core::weak::atomic_memorder(mo);
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ_WRITE) };
@@ -702,7 +702,7 @@ define_tsan_atomics!(u128, 128 {
 /// real fence with order `mo`. No access is checked.
 #[unsafe(no_mangle)]
 pub extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
-    kcsan_core::weak::atomic_memorder(mo);
+    kcsan_core::weak_memory::atomic_memorder(mo);
     match order(mo) {
         // A relaxed fence does nothing in C; `fence(Relaxed)` would panic.
         Relaxed => {}
@@ -720,7 +720,7 @@ pub extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
 /// its instrumentation.
 #[unsafe(no_mangle)]
 pub extern "C" fn __tsan_atomic_signal_fence(mo: c_int) {
-    kcsan_core::weak::signal_fence(mo);
+    kcsan_core::weak_memory::signal_fence(mo);
     match order(mo) {
         // `compiler_fence(Relaxed)` would panic; a relaxed fence does nothing.
         Relaxed => {}
