@@ -38,7 +38,8 @@ static void *worker(void *arg)
 	      SQLITE_OK, "prepare insert");
 	check(sqlite3_prepare_v2(db, "SELECT v, n FROM kv WHERE k = ?1", -1, &sel, NULL), SQLITE_OK,
 	      "prepare select");
-	check(sqlite3_prepare_v2(db, "SELECT count(*), sum(n) FROM kv WHERE k BETWEEN ?1 AND ?2", -1,
+	check(sqlite3_prepare_v2(db, "SELECT count(*), sum(n) FROM kv WHERE k BETWEEN ?1 AND ?2 AND (k & 63) = ?3",
+				 -1,
 				 &agg, NULL),
 	      SQLITE_OK, "prepare aggregate");
 	unsigned long long sum = 0;
@@ -61,10 +62,11 @@ static void *worker(void *arg)
 		sqlite3_reset(sel);
 
 		if (i % 64 == 63) {
-			/* Only this thread's keys below its own last insert: the
-			 * result does not depend on the interleaving. */
+			/* Only this thread's keys (k & 63 == id) up to its own last
+			 * insert: the result does not depend on the interleaving. */
 			sqlite3_bind_int64(agg, 1, (long long)(i - 63) * 64 + id);
 			sqlite3_bind_int64(agg, 2, key);
+			sqlite3_bind_int64(agg, 3, id);
 			check(sqlite3_step(agg), SQLITE_ROW, "aggregate");
 			sum += (unsigned long long)sqlite3_column_int64(agg, 1) % 1000003;
 			sqlite3_reset(agg);

@@ -19,7 +19,7 @@ static void *owner(void *arg)
 	for (int i = 0; i < 80000; i++) {
 		x = crunch(x);
 		opaque();
-		pages[x % PAGES].dirty = (x >> 40) & 1;
+		pages[(x >> 33) % PAGES].dirty = (x >> 40) & 1;
 	}
 	return NULL;
 }
@@ -30,7 +30,7 @@ static void *cleaner(void *arg)
 	for (int i = 0; i < 80000; i++) {
 		x = crunch(x);
 		opaque();
-		pages[x % PAGES].busy = (x >> 40) & 1;
+		pages[(x >> 33) % PAGES].busy = (x >> 40) & 1;
 	}
 	return NULL;
 }

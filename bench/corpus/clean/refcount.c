@@ -4,7 +4,7 @@
 // on get, release on put), as kref/std::shared_ptr do.
 #include "../corpus.h"
 
-#define BUFS 16
+#define BUFS 4
 
 struct buf {
 	unsigned long refs;
@@ -27,10 +27,11 @@ static void put(struct buf *b)
 static void *worker(void *arg)
 {
 	unsigned long x = (unsigned long)arg + 1, sum = 0;
-	for (int r = 0; r < 60000; r++) {
+	for (int r = 0; r < 20000; r++) {
 		x = crunch(x);
-		struct buf *b = get((int)(x % BUFS));
-		sum += b->data[x % 7];
+		struct buf *b = get((int)((x >> 33) % BUFS));
+		for (int k = 0; k < 8; k++) /* use the buffer while holding it */
+			sum += crunch(sum ^ b->data[k % 7]);
 		opaque();
 		put(b);
 	}

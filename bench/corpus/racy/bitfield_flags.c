@@ -20,7 +20,7 @@ static void *owner(void *arg)
 	for (int i = 0; i < 80000; i++) {
 		x = crunch(x);
 		opaque();
-		pages[x % PAGES].dirty = (x >> 40) & 1; /* RACE */
+		pages[(x >> 33) % PAGES].dirty = (x >> 40) & 1; /* RACE */
 	}
 	return NULL;
 }
@@ -31,7 +31,7 @@ static void *cleaner(void *arg)
 	for (int i = 0; i < 80000; i++) {
 		x = crunch(x);
 		opaque();
-		pages[x % PAGES].busy = (x >> 40) & 1; /* RACE */
+		pages[(x >> 33) % PAGES].busy = (x >> 40) & 1; /* RACE */
 	}
 	return NULL;
 }

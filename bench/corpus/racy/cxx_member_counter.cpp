@@ -15,7 +15,7 @@ public:
 	{
 		unsigned long v = crunch(key);
 		opaque();
-		if (v % 4 == 0)
+		if ((v >> 33) % 4 == 0)
 			misses_++; // RACE
 		else
 			hits_++; // RACE

@@ -551,8 +551,8 @@ fn render(progs: &[Program], cfgs: &[Config], runs: &Runs, a: &CorpusArgs) -> Ou
 /// `kcsan-bench corpus ...`
 pub(crate) fn main(a: CorpusArgs) -> Result<ExitCode> {
     let cfgs = configs::select(&a.config, a.configs.as_deref(), &["defaults", "kernel"])?;
-    if !(a.timeout > 0.0 && a.timeout.is_finite()) || !(a.deadline > 0.0 && a.deadline.is_finite())
-    {
+    let positive = |x: f64| x > 0.0 && x.is_finite();
+    if !(positive(a.timeout) && positive(a.deadline)) {
         bail!("--timeout and --deadline must be positive numbers of seconds");
     }
     let repo = Repo::locate()?;
