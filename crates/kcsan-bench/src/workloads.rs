@@ -508,7 +508,11 @@ pub(crate) fn main(a: WorkloadsArgs) -> Result<ExitCode> {
         )?;
         println!("wrote the workload section of {}", path.display());
     }
-    let _ = fails;
+    if fails > 0 {
+        // The targets are what the engine's defaults are tuned against; a
+        // miss is a finding to read in the table, not a broken benchmark.
+        println!("note: {fails} target check(s) failed (see the FAIL cells above)");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
