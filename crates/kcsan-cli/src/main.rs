@@ -5,7 +5,8 @@
 //! - `kcsan flags`: the option table;
 //! - `kcsan hunt`: the statistics game: run a program many times, sweep an
 //!   argument or an option, and measure how often a race shows up;
-//! - `kcsan triage`: group the reports in logs (ours and kernel logs).
+//! - `kcsan triage`: group the reports in logs (ours and kernel logs);
+//! - `kcsan ctl`: live control of a running program (the kernel's debugfs).
 //!
 //! Exit codes: 0 ran and no race was reported; 1 a race was reported (`run`);
 //! 2 a usage or tool error; otherwise the wrapped compiler's or program's own.
@@ -69,6 +70,25 @@ enum Cmd {
     /// Run a program many times (sweeping an argument or option) and estimate
     /// how often KCSAN catches its races.
     Hunt(cmd::hunt::HuntArgs),
+    /// Control a running program: `kcsan ctl PID stats | on | off | !FUNC |
+    /// blacklist | whitelist | set NAME=VALUE | get [NAME] | help`.
+    #[command(after_help = CTL_HELP)]
+    Ctl {
+        /// List this user's processes that serve live control.
+        #[arg(long, conflicts_with_all = ["pid", "command"])]
+        list: bool,
+        /// The process to control.
+        #[arg(required_unless_present = "list")]
+        pid: Option<u32>,
+        /// The command and its arguments.
+        #[arg(
+            required_unless_present = "list",
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
+        command: Vec<String>,
+    },
     /// Print the runtime options with their defaults and help.
     Flags {
         /// Print a Markdown table (as in GUIDE.md).
@@ -76,6 +96,22 @@ enum Cmd {
         markdown: bool,
     },
 }
+
+/// The command list under `kcsan ctl --help`.
+const CTL_HELP: &str = concat!(
+    "Commands:\n",
+    "  stats             enabled, the statistics counters and the filter list\n",
+    "  on | off          turn checking on or off for the whole process\n",
+    "  !FUNC             add FUNC to the function filter list (filter_functions)\n",
+    "  blacklist         drop reports whose top frames include a listed function\n",
+    "  whitelist         keep only reports whose top frames are all listed\n",
+    "  set NAME=VALUE    change a run-time option (skip_watch, udelay_task, ...)\n",
+    "  get [NAME]        show one option, or all of them\n",
+    "  microbench=N      time N fast-path checks on the server's thread\n",
+    "  help              the server's command list\n\n",
+    "The socket is $XDG_RUNTIME_DIR/kcsan/PID, or /tmp/kcsan-UID/PID (KCSAN_OPTIONS=control=0 turns it off).\n",
+    "Exit status: 0 done; 1 the command failed (no such process, no socket, permission denied, an error reply); 2 usage."
+);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -89,6 +125,8 @@ fn main() -> ExitCode {
         } => cmd::run::main(option, options, program),
         Cmd::Triage { json, top, files } => cmd::triage::main(json, top, files),
         Cmd::Hunt(args) => cmd::hunt::main(args),
+        Cmd::Ctl { list: true, .. } => cmd::ctl::list(),
+        Cmd::Ctl { pid, command, .. } => cmd::ctl::main(pid.unwrap_or_default(), &command),
         Cmd::Flags { markdown } => {
             cmd::flags::print(markdown);
             Ok(ExitCode::SUCCESS)

@@ -147,6 +147,8 @@ fn racy_program_is_detected_and_files_are_written() {
             "r.json",
             "--svg",
             "r.svg",
+            "--png",
+            "r.png",
             "--",
             "./racy",
         ],
@@ -177,6 +179,68 @@ fn racy_program_is_detected_and_files_are_written() {
     let svg = std::fs::read_to_string(dir.path().join("r.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<circle").count(), 2);
+    check_png(&dir.path().join("r.png"));
+
+    // --replot draws the same plot again from the JSON, running nothing.
+    let o = hunt(
+        dir.path(),
+        &[
+            "--replot",
+            "r.json",
+            "--svg",
+            "again.svg",
+            "--png",
+            "again.png",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("again.svg")).unwrap(),
+        svg
+    );
+    check_png(&dir.path().join("again.png"));
+}
+
+/// A PNG file that decodes to a 640x400 plot: a white background with a
+/// fair amount of ink (axes, grid, points, error bars and text).
+fn check_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} has no PNG signature",
+        path.display()
+    );
+    let img = resvg::tiny_skia::Pixmap::decode_png(&bytes)
+        .unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()));
+    assert_eq!(
+        (img.width(), img.height()),
+        (640, 400),
+        "{}",
+        path.display()
+    );
+    let px = img.pixels();
+    let white = px
+        .iter()
+        .filter(|p| p.red() == 255 && p.green() == 255 && p.blue() == 255)
+        .count();
+    let ink = px.len() - white;
+    assert!(
+        white > px.len() / 2 && ink > 2000,
+        "{}: {white} white and {ink} other pixels of {}",
+        path.display(),
+        px.len()
+    );
+    // The title is drawn: the top band (y 5..30) has dark text pixels.
+    let dark_title = (5..30)
+        .flat_map(|y| (0..640).map(move |x| y * 640 + x))
+        .filter(|&i| px[i].red() < 100 && px[i].alpha() == 255)
+        .count();
+    assert!(
+        dark_title > 200,
+        "{}: no title text ({dark_title} dark pixels)",
+        path.display()
+    );
 }
 
 #[test]
@@ -242,6 +306,10 @@ fn usage_errors_fail_before_running() {
         &["--sweep-option", "skip_watch=10,x", "--", script_s],
         &["--sweep-arg", "1,2", "--", script_s, "--iter"],
         &["--", "./no-such-program"],
+        &["--replot", "missing.json", "--png", "x.png"],
+        &["--replot", "prog.sh", "--svg", "x.svg"],
+        &["--replot", "x.json"],
+        &["--replot", "x.json", "--png", "x.png", "--", script_s],
     ];
     for args in cases {
         let o = hunt(dir.path(), args, None);

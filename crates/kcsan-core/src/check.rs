@@ -26,7 +26,7 @@ use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
-use crate::{delay, permissive, runtime, sample};
+use crate::{budget, control, delay, permissive, runtime, sample};
 use core::sync::atomic::Ordering::Relaxed;
 
 /// Checks one memory access: the entry point of every instrumented access.
@@ -269,6 +269,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     let f = config::flags();
     // Always start a new skip period, even if we end up not watching.
     sample::reset_skip(ctx, f);
+    if control::is_pending() && ctx.in_runtime.get() == 0 && !ctx.in_interrupt() {
+        // A forked child's first watchpoint: it serves its own control socket.
+        let _in_runtime = ctx::InRuntime::enter(ctx);
+        control::start_if_pending();
+    }
     if !ctx.is_enabled() {
         return;
     }
@@ -277,6 +282,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     }
     if !encoding::check_encodable(addr, size) {
         Counter::UnencodableAccesses.inc();
+        return;
+    }
+    let stall_us = delay::delay_us(ctx, f, ty);
+    let start = delay::now_ns();
+    if !budget::admit(ctx, f, start, stall_us * 1000) {
         return;
     }
     let access_mask = ctx.access_mask.get();
@@ -291,9 +301,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
 
     // SAFETY: the program is about to access this range (our caller's contract).
     let old = unsafe { read_value(addr, size) };
-    delay::stall(delay::delay_us(ctx, f, ty), f.delay_mode);
+    delay::stall(stall_us, f.delay_mode);
     // SAFETY: as above.
     let new = unsafe { read_value(addr, size) };
+    let end = delay::now_ns();
+    budget::charge(ctx, f, end, end - start);
 
     let mut diff = old ^ new;
     if access_mask != 0 {

@@ -51,10 +51,14 @@ pub(crate) struct Ctx {
     pub(crate) signal_depth: Cell<u32>,
     /// Cached `gettid()`; 0 until first needed, reset in a forked child.
     pub(crate) tid: Cell<i32>,
+    /// Skip periods started by this thread (the cold-start sampler's clock).
+    pub(crate) periods: Cell<u32>,
+    /// The stall budget's account (`max_stall_ratio`).
+    pub(crate) budget: crate::budget::Account,
 }
 
 impl Ctx {
-    const fn new() -> Ctx {
+    pub(crate) const fn new() -> Ctx {
         Ctx {
             skip: Cell::new(0),
             gate: Cell::new(0),
@@ -68,6 +72,8 @@ impl Ctx {
             in_runtime: Cell::new(0),
             signal_depth: Cell::new(0),
             tid: Cell::new(0),
+            periods: Cell::new(0),
+            budget: crate::budget::Account::new(),
         }
     }
 
@@ -98,6 +104,15 @@ impl Ctx {
             self.parked_skip.set(skip);
         } else {
             self.skip.set(skip);
+        }
+    }
+
+    /// The skip count in force (the parked one while the gate is open).
+    pub(crate) fn skip_count(&self) -> i64 {
+        if self.gate.get() != 0 {
+            self.parked_skip.get()
+        } else {
+            self.skip.get()
         }
     }
 

@@ -30,8 +30,10 @@
 
 pub mod access;
 pub mod annotate;
+mod budget;
 mod check;
 pub mod config;
+pub mod control;
 mod ctx;
 pub use ctx::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;

@@ -82,6 +82,7 @@ fn init_once() {
         unsafe { libc::_exit(2) };
     }
     let enable = flags.early_enable;
+    let control = flags.control;
     config::install(flags);
     // SAFETY: the handlers are `extern "C"` functions that stay valid for the
     // life of the process.
@@ -91,6 +92,10 @@ fn init_once() {
         libc::atexit(at_exit);
     }
     ENABLED.store(enable, Ordering::Relaxed);
+    if control {
+        // Before `main`, so the socket exists as soon as the program runs.
+        crate::control::start();
+    }
     STATE.store(READY, Ordering::Release);
 }
 
@@ -120,11 +125,15 @@ fn load_flags() -> Result<Flags, ConfigError> {
 extern "C" fn after_fork_in_child() {
     crate::watchpoint::clear_all();
     crate::stats::reset_used();
+    crate::config::after_fork_in_child();
+    crate::control::after_fork_in_child();
     crate::report::after_fork_in_child();
     crate::ctx::with(|ctx| ctx.tid.set(0));
 }
 
-/// At exit: the closing line, the statistics, and the exit status.
+/// At exit: the control socket goes, then the closing line, the statistics,
+/// and the exit status.
 extern "C" fn at_exit() {
+    crate::control::remove_socket();
     crate::report::at_exit();
 }

@@ -2,7 +2,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-/// One statistics counter. The order is the kernel's, which is the order
+/// One statistics counter. The order is the kernel's (our additions last), which is the order
 /// `kcsan ctl stats` and `print_stats=1` print them in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(usize)]
@@ -26,10 +26,13 @@ pub enum Counter {
     UnencodableAccesses,
     /// Watchpoint matches discarded because the real addresses did not overlap.
     EncodingFalsePositives,
+    /// Watchpoints not set up because the thread's stall budget
+    /// (`max_stall_ratio`) was spent; its skip count was stretched instead.
+    BudgetSkips,
 }
 
 /// Number of counters.
-pub const COUNTER_COUNT: usize = Counter::EncodingFalsePositives as usize + 1;
+pub const COUNTER_COUNT: usize = Counter::BudgetSkips as usize + 1;
 
 impl Counter {
     /// Every counter, in print order.
@@ -43,6 +46,7 @@ impl Counter {
         Counter::RacesUnknownOrigin,
         Counter::UnencodableAccesses,
         Counter::EncodingFalsePositives,
+        Counter::BudgetSkips,
     ];
 
     /// The kernel's name for the counter.
@@ -57,6 +61,7 @@ impl Counter {
             Counter::RacesUnknownOrigin => "races_unknown_origin",
             Counter::UnencodableAccesses => "unencodable_accesses",
             Counter::EncodingFalsePositives => "encoding_false_positives",
+            Counter::BudgetSkips => "budget_skips",
         }
     }
 

@@ -15,7 +15,16 @@ pub(crate) fn print(markdown: bool) {
     );
     for f in &flags {
         println!("{}={}", f.name, f.default);
-        println!("    accepts: {}; kernel: {}", f.accepts, f.kernel);
+        println!(
+            "    accepts: {}; kernel: {}; {}",
+            f.accepts,
+            f.kernel,
+            if f.live {
+                "can be changed at run time (kcsan ctl PID set)"
+            } else {
+                "start-up only"
+            }
+        );
         for line in f.doc.lines() {
             println!("    {}", line.trim());
         }
@@ -25,8 +34,9 @@ pub(crate) fn print(markdown: bool) {
 
 /// The option table as Markdown (GUIDE.md embeds exactly this).
 pub(crate) fn markdown_table() -> String {
-    let mut out =
-        String::from("| option | default | accepts | kernel | meaning |\n|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| option | default | accepts | kernel | live | meaning |\n|---|---|---|---|---|---|\n",
+    );
     for f in Flags::describe() {
         let doc = f.doc.split_whitespace().collect::<Vec<_>>().join(" ");
         let default = if f.default.is_empty() {
@@ -35,8 +45,13 @@ pub(crate) fn markdown_table() -> String {
             f.default.clone()
         };
         out += &format!(
-            "| `{}` | `{}` | {} | `{}` | {} |\n",
-            f.name, default, f.accepts, f.kernel, doc
+            "| `{}` | `{}` | {} | `{}` | {} | {} |\n",
+            f.name,
+            default,
+            f.accepts,
+            f.kernel,
+            if f.live { "yes" } else { "no" },
+            doc
         );
     }
     out

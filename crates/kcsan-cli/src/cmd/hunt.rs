@@ -5,8 +5,10 @@
 //! setting (a value substituted for `{}` in its arguments, and/or a value of
 //! one runtime option), in parallel, and prints per setting the detection
 //! probability with a Wilson 95% interval, the mean time to the first report,
-//! the mean wall time of a run and the race titles found. `--json` and
-//! `--svg` save the results and a plot of probability against the swept value.
+//! the mean wall time of a run and the race titles found. `--json` saves the
+//! results; `--svg` and `--png` a plot of probability against the swept
+//! value (the PNG is the SVG rendered by resvg); `--replot` redraws the plot
+//! from a saved `--json` file without running anything.
 //!
 //! A run "detects" when its stderr has a `BUG: KCSAN:` title line; its exit
 //! status is recorded but not relied on (a program may set `exitcode`).
@@ -23,10 +25,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use kcsan_core::config::Flags;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The arguments of `kcsan hunt`.
 #[derive(clap::Args, Debug)]
+#[command(group = clap::ArgGroup::new("plot_output").args(["svg", "png"]).multiple(true))]
 pub(crate) struct HuntArgs {
     /// Runs per setting.
     #[arg(short = 'n', long = "runs", value_name = "RUNS", default_value_t = 20,
@@ -58,8 +61,17 @@ pub(crate) struct HuntArgs {
     /// Write an SVG plot of detection probability against the swept value.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
+    /// Write the plot as a PNG image too (640x400 pixels).
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    /// Redraw the plot (--svg, --png) from a file saved with --json, instead
+    /// of running anything.
+    #[arg(long, value_name = "JSON", requires = "plot_output",
+          conflicts_with_all = ["runs", "jobs", "sweep_arg", "sweep_option", "option",
+                                "until_found", "timeout", "json", "program"])]
+    replot: Option<PathBuf>,
     /// The program and its arguments (after `--`); `{}` marks the swept argument.
-    #[arg(required = true, last = true)]
+    #[arg(required_unless_present = "replot", last = true)]
     program: Vec<OsString>,
 }
 
@@ -95,7 +107,7 @@ struct RunResult {
 }
 
 /// The JSON object of one race title within a setting.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct TitleCount {
     title: String,
     /// Runs whose stderr had this title.
@@ -105,7 +117,7 @@ struct TitleCount {
 }
 
 /// The JSON object (and table row) of one setting.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct SettingResult {
     label: String,
     arg: Option<String>,
@@ -127,21 +139,21 @@ struct SettingResult {
 }
 
 /// The whole JSON document.
-#[derive(Debug, Serialize)]
-struct Report<'a> {
+#[derive(Debug, Serialize, Deserialize)]
+struct Report {
     program: Vec<String>,
     runs_per_setting: u32,
     jobs: usize,
-    options: &'a [String],
+    options: Vec<String>,
     inherited_options: String,
     sweep_arg: Option<Vec<String>>,
     sweep_option: Option<SweepOption>,
     until_found: bool,
     timeout_secs: Option<f64>,
-    settings: &'a [SettingResult],
+    settings: Vec<SettingResult>,
 }
 
-#[derive(Debug, Serialize, Clone)]
+#[derive(Debug, Serialize, Deserialize, Clone)]
 struct SweepOption {
     name: String,
     values: Vec<String>,
@@ -250,6 +262,18 @@ fn run_once(
 
 /// `kcsan hunt ...`
 pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
+    if let Some(saved) = &a.replot {
+        let text = std::fs::read_to_string(saved)
+            .with_context(|| format!("cannot read {}", saved.display()))?;
+        let report: Report = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a file written by `kcsan hunt --json`",
+                saved.display()
+            )
+        })?;
+        write_plots(&a, &report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some((prog, prog_args)) = a.program.split_first() else {
         bail!("no program to run (usage: kcsan hunt [options] -- PROGRAM [ARGS...])");
     };
@@ -438,24 +462,21 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
             .collect(),
         runs_per_setting: a.runs,
         jobs,
-        options: &a.option,
+        options: a.option.clone(),
         inherited_options: inherited,
-        sweep_arg: arg_values.clone(),
-        sweep_option: sweep_option.clone(),
+        sweep_arg: arg_values,
+        sweep_option,
         until_found: a.until_found,
         timeout_secs: a.timeout,
-        settings: &results,
+        settings: results,
     };
     if let Some(path) = &a.json {
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if let Some(path) = &a.svg {
-        let svg = plot(&report, &arg_values, &sweep_option);
-        std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(if results.iter().any(|r| r.detections > 0) {
+    write_plots(&a, &report)?;
+    Ok(if report.settings.iter().any(|r| r.detections > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -606,6 +627,60 @@ fn exits(r: &SettingResult) -> String {
     v.join(" ")
 }
 
+/// Writes the plots asked for: `--svg`, `--png`.
+fn write_plots(a: &HuntArgs, report: &Report) -> Result<()> {
+    if a.svg.is_none() && a.png.is_none() {
+        return Ok(());
+    }
+    let svg = plot(report);
+    if let Some(path) = &a.svg {
+        std::fs::write(path, &svg).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &a.png {
+        let png = render_png(&svg)?;
+        std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Renders our SVG plot to PNG at its own size (one user unit, one pixel),
+/// with the system's fonts for its text.
+fn render_png(svg: &str) -> Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    let fonts = opt.fontdb_mut();
+    fonts.load_system_fonts();
+    // The plot asks for the generic `sans-serif`, which fontdb maps to Arial
+    // unless told otherwise; point it at a sans face this system has.
+    let has = |fonts: &usvg::fontdb::Database, name: &str| {
+        fonts
+            .faces()
+            .any(|f| f.families.iter().any(|(n, _)| n == name))
+    };
+    if !has(fonts, "Arial") {
+        let fallback = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"]
+            .into_iter()
+            .find(|n| has(fonts, n))
+            .map(str::to_owned)
+            .or_else(|| {
+                fonts
+                    .faces()
+                    .next()
+                    .and_then(|f| f.families.first().map(|(n, _)| n.clone()))
+            });
+        match fallback {
+            Some(name) => fonts.set_sans_serif_family(name),
+            None => eprintln!("kcsan hunt: warning: no system fonts found; the PNG has no text"),
+        }
+    }
+    let tree = usvg::Tree::from_str(svg, &opt).context("cannot parse the SVG plot")?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .context("cannot allocate the PNG image")?;
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().context("cannot encode the PNG image")
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -616,7 +691,8 @@ fn esc(s: &str) -> String {
 /// A hand-written SVG line plot: detection probability (Wilson 95% interval
 /// as error bars) against the swept value; one line per swept-option value
 /// when both an argument and an option are swept.
-fn plot(rep: &Report<'_>, arg_values: &Option<Vec<String>>, sweep: &Option<SweepOption>) -> String {
+fn plot(rep: &Report) -> String {
+    let (arg_values, sweep) = (&rep.sweep_arg, &rep.sweep_option);
     // x values: the swept argument if any, else the swept option's value.
     let (xs, x_label): (Vec<String>, String) = match (arg_values, sweep) {
         (Some(v), _) => (v.clone(), "swept argument {}".to_owned()),

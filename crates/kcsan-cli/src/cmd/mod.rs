@@ -1,6 +1,7 @@
 //! The subcommands.
 
 pub(crate) mod cc;
+pub(crate) mod ctl;
 pub(crate) mod flags;
 pub(crate) mod hunt;
 pub(crate) mod run;

@@ -10,7 +10,7 @@
 //! lowercased with the prefix dropped; defaults are the Kconfig defaults.
 
 use super::ConfigError;
-use super::value::{Accept, DelayMode, FilterMode, FlagValue, ReportFormat};
+use super::value::{Accept, DelayMode, FilterMode, FlagValue, Preset, Ratio, ReportFormat};
 
 /// One row of the option table, for help output and documentation.
 #[derive(Debug, Clone)]
@@ -25,12 +25,15 @@ pub struct FlagInfo {
     pub kernel: &'static str,
     /// The help text.
     pub doc: &'static str,
+    /// Whether `kcsan ctl <pid> set` may change it while the program runs.
+    pub live: bool,
 }
 
 macro_rules! flags {
     ($(
         $(#[doc = $doc:literal])+
-        $name:ident : $ty:ty = $default:expr, accept $accept:expr, kernel $kernel:literal;
+        $name:ident : $ty:ty = $default:expr, accept $accept:expr, kernel $kernel:literal,
+            $when:ident $($why:literal)?;
     )+) => {
         /// The options in force. See the option table in `config/flags.rs`, or run
         /// a program with `KCSAN_OPTIONS=help=1`.
@@ -50,11 +53,9 @@ macro_rules! flags {
             /// The built-in defaults (the kernel's Kconfig defaults).
             pub const DEFAULT: Flags = Flags { $( $name: $default, )+ explicit: 0 };
 
-            /// Sets one option from its textual value.
-            ///
-            /// # Errors
-            /// An unknown name, or a value the option does not accept.
-            pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+            /// Sets one option from its textual value (a preset's own field
+            /// only; [`Flags::set`] applies the preset).
+            fn set_field(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
                 match name {
                     $( stringify!($name) => {
                         let accept: Accept<$ty> = $accept;
@@ -77,6 +78,16 @@ macro_rules! flags {
                 }
             }
 
+            /// Why option `name` can only be set at start-up: `Some("")` for an
+            /// option that `kcsan ctl <pid> set` may change at run time, `None`
+            /// for an unknown name.
+            pub fn startup_only_reason(name: &str) -> Option<&'static str> {
+                match name {
+                    $( stringify!($name) => Some(flags!(@why $when $($why)?)), )+
+                    _ => None,
+                }
+            }
+
             /// Whether option `name` was given explicitly.
             pub(crate) fn is_explicit(&self, name: &str) -> bool {
                 match name {
@@ -93,129 +104,219 @@ macro_rules! flags {
                     accepts: { let a: Accept<$ty> = $accept; a.describe() },
                     kernel: $kernel,
                     doc: concat!($($doc, "\n"),+).trim_ascii(),
+                    live: flags!(@why $when $($why)?).is_empty(),
                 }, )+ ]
             }
         }
 
         const _: () = assert!([$( stringify!($name) ),+].len() <= 64, "explicit is a u64 bitset");
     };
+    // `live`: changeable at run time; `startup "why"`: read once at start.
+    (@why live) => { "" };
+    (@why startup $why:literal) => { $why };
+}
+
+impl Flags {
+    /// Sets one option from its textual value. `preset` also sets the options
+    /// of its preset, where it appears: later items override them.
+    ///
+    /// # Errors
+    /// An unknown name, or a value the option does not accept.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        self.set_field(name, value)?;
+        if name == "preset" {
+            self.apply_preset();
+        }
+        Ok(())
+    }
+
+    /// Sets the options that differ between the presets.
+    fn apply_preset(&mut self) {
+        let (delay_mode, max_stall_ratio, cold_start) = match self.preset {
+            Preset::User => (
+                Flags::DEFAULT.delay_mode,
+                Flags::DEFAULT.max_stall_ratio,
+                Flags::DEFAULT.cold_start,
+            ),
+            Preset::Kernel => (DelayMode::Spin, Ratio(0.0), false),
+        };
+        self.delay_mode = delay_mode;
+        self.max_stall_ratio = max_stall_ratio;
+        self.cold_start = cold_start;
+    }
 }
 
 flags! {
+    /// A named set of defaults, applied where it appears (later options
+    /// override it): `user` is kcsan's user-space defaults; `kernel` restores
+    /// the kernel's exact behaviour (delay_mode=spin, max_stall_ratio=0,
+    /// cold_start=0).
+    preset: Preset = Preset::User, accept Accept::Any, kernel "-",
+        live;
+
     /// Turn KCSAN on when the program starts. With 0, the runtime starts
     /// switched off and checks nothing until it is switched on at run time.
-    early_enable: bool = true, accept Accept::Any, kernel "kcsan.early_enable";
+    early_enable: bool = true, accept Accept::Any, kernel "kcsan.early_enable",
+        startup "it only decides the state at start-up; use the `on` and `off` commands";
 
     /// Eligible (plain) memory accesses each thread skips before it sets up a
     /// watchpoint. Smaller finds more races; larger costs less. This parameter has
     /// the most significant impact on overhead and detection.
-    skip_watch: u64 = 4000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_SKIP_WATCH";
+    skip_watch: u64 = 4000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_SKIP_WATCH",
+        live;
 
     /// Draw each skip count uniformly from [1, skip_watch] instead of using
     /// skip_watch exactly, so that watchpoints do not lock step with loops.
-    skip_watch_randomize: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_SKIP_WATCH_RANDOMIZE";
+    skip_watch_randomize: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_SKIP_WATCH_RANDOMIZE",
+        live;
 
     /// Microseconds a thread stalls with a watchpoint set up. Larger widens the
     /// window in which a racing access is observed.
-    udelay_task: u32 = 80, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_TASK";
+    udelay_task: u32 = 80, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_TASK",
+        live;
 
     /// Microseconds a signal handler (the kernel's "interrupt" context) stalls
     /// with a watchpoint set up; handlers have tighter latency needs.
-    udelay_interrupt: u32 = 20, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_INTERRUPT";
+    udelay_interrupt: u32 = 20, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_INTERRUPT",
+        live;
 
     /// Draw each stall uniformly up to udelay_task / udelay_interrupt (compound
     /// accesses and assertions from the upper half) instead of the full delay.
-    delay_randomize: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_DELAY_RANDOMIZE";
+    delay_randomize: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_DELAY_RANDOMIZE",
+        live;
 
     /// How a stalled thread waits: `yield` calls sched_yield while it waits,
     /// giving its CPU to the threads it may catch (on a 2-core machine it
     /// caught races in 80% of runs against 33% for `spin`; BENCHMARKS.md);
     /// `spin` busy-waits like the kernel's udelay; `sleep` sleeps, using no
     /// CPU while it waits, at the price of the timer slack (~50 us) on top.
-    delay_mode: DelayMode = DelayMode::Yield, accept Accept::Any, kernel "-";
+    delay_mode: DelayMode = DelayMode::Yield, accept Accept::Any, kernel "-",
+        live;
+
+    /// The stall budget: the most of its run time a thread may spend stalled
+    /// in watchpoints (0: no budget, the kernel's behaviour). When a thread's
+    /// stalls would exceed it, its skip count is stretched, so watchpoints keep
+    /// being set up everywhere, just less often, and overhead stays bounded on
+    /// access-dense code.
+    max_stall_ratio: Ratio = Ratio(0.0), accept Accept::Any, kernel "-",
+        live;
+
+    /// Cold start: a new thread watches its first ~3000 eligible accesses far
+    /// more eagerly than skip_watch says (skip bounds 1, 4, 16 and 64, for 64
+    /// skip periods each, then skip_watch), so races in short-lived threads
+    /// and start-up code are caught in a single run. The stall budget still
+    /// applies.
+    cold_start: bool = false, accept Accept::Any, kernel "-",
+        live;
 
     /// Number of watchpoint slots (a power of two). A watchpoint lives in the
     /// slot of its page, so more slots means fewer no_capacity misses.
-    num_watchpoints: u32 = 64, accept Accept::PowerOfTwo(1, 1024), kernel "CONFIG_KCSAN_NUM_WATCHPOINTS";
+    num_watchpoints: u32 = 64, accept Accept::PowerOfTwo(1, 1024), kernel "CONFIG_KCSAN_NUM_WATCHPOINTS",
+        startup "it sizes the watchpoint table, which live watchpoints occupy";
 
     /// Report a race between the same two top frames at most once per this many
     /// milliseconds (0: no rate limit).
-    report_once_in_ms: u64 = 3000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_REPORT_ONCE_IN_MS";
+    report_once_in_ms: u64 = 3000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_REPORT_ONCE_IN_MS",
+        live;
 
     /// Drop a race whose watcher saw no value change, unless the other access is
     /// in a function whose name contains rcu_, _rcu or _srcu. Races on more than
     /// 8 bytes and assertions are always reported.
-    report_value_change_only: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_VALUE_CHANGE_ONLY";
+    report_value_change_only: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_VALUE_CHANGE_ONLY",
+        live;
 
     /// Report races of unknown origin: the watched value changed but no
     /// instrumented access was seen (for example, a write from uninstrumented
     /// code). Assertion failures are always reported.
-    report_race_unknown_origin: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_RACE_UNKNOWN_ORIGIN";
+    report_race_unknown_origin: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_RACE_UNKNOWN_ORIGIN",
+        live;
 
     /// Treat aligned plain writes of up to 8 bytes (not read-modify-writes) as
     /// atomic: they never set up watchpoints, so plain write/write races are not
     /// reported.
-    assume_plain_writes_atomic: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_ASSUME_PLAIN_WRITES_ATOMIC";
+    assume_plain_writes_atomic: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_ASSUME_PLAIN_WRITES_ATOMIC",
+        live;
 
     /// Ignore marked accesses (atomics, volatile) entirely: they neither set up
     /// nor check watchpoints.
-    ignore_atomics: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_IGNORE_ATOMICS";
+    ignore_atomics: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_IGNORE_ATOMICS",
+        live;
 
     /// Enable the permissive rules: ignore plain reads that see a single bit
     /// change (except boolean-like 0 <-> 1). Requires report_value_change_only.
-    permissive: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_PERMISSIVE";
+    permissive: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_PERMISSIVE",
+        live;
 
     /// The strictest rules (KCSAN_STRICT): forces report_value_change_only,
     /// assume_plain_writes_atomic, ignore_atomics and permissive off and turns
     /// interrupt_watcher on unless it is given.
-    strict: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_STRICT";
+    strict: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_STRICT",
+        startup "it rewrites other options when the runtime starts; set those one by one";
 
     /// Leave signals deliverable while a watchpoint is set up, so races between a
     /// thread and its own signal handlers are found. Off: signals are blocked
     /// during the stall. Defaults to on with strict=1.
-    interrupt_watcher: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_INTERRUPT_WATCHER";
+    interrupt_watcher: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_INTERRUPT_WATCHER",
+        live;
 
     /// The exit status of a process that reported a race (the sanitizers'
     /// convention); it replaces the program's own status at exit. 0 keeps the
     /// program's status.
-    exitcode: u32 = 66, accept Accept::Range(0, 255), kernel "-";
+    exitcode: u32 = 66, accept Accept::Range(0, 255), kernel "-",
+        live;
 
     /// Exit (with exitcode) right after the first report.
-    halt_on_error: bool = false, accept Accept::Any, kernel "-";
+    halt_on_error: bool = false, accept Accept::Any, kernel "-",
+        live;
 
     /// Where the runtime would exit with exitcode (at exit after a report, or
     /// at the first report with halt_on_error), call abort() instead, for a
     /// core dump or a debugger (the kernel's panic_on_warn).
-    abort_on_error: bool = false, accept Accept::Any, kernel "-";
+    abort_on_error: bool = false, accept Accept::Any, kernel "-",
+        live;
 
     /// Functions (names separated by ';') whose races are filtered: the
     /// kernel's debugfs `!func` list, matched against the reports' top frames.
-    filter_functions: String = String::new(), accept Accept::Any, kernel "debugfs !func";
+    filter_functions: String = String::new(), accept Accept::Any, kernel "debugfs !func",
+        live;
 
     /// blacklist: drop a report if either top frame is listed; whitelist: keep
     /// a report only if all its top frames are listed. An empty list filters
     /// nothing in either mode.
-    filter_mode: FilterMode = FilterMode::Blacklist, accept Accept::Any, kernel "debugfs blacklist/whitelist";
+    filter_mode: FilterMode = FilterMode::Blacklist, accept Accept::Any, kernel "debugfs blacklist/whitelist",
+        live;
 
     /// How reports are written: `kcsan` (KCSAN's report), `tsan`
     /// (ThreadSanitizer's shape, for harnesses that count its warnings) or
     /// `json` (JSON Lines, one object per report, schema in GUIDE.md).
-    report_format: ReportFormat = ReportFormat::Kcsan, accept Accept::Any, kernel "-";
+    report_format: ReportFormat = ReportFormat::Kcsan, accept Accept::Any, kernel "-",
+        live;
 
     /// A file of suppressions in ThreadSanitizer's syntax (race:, race_top:,
     /// called_from_lib:, # comments, * wildcards, ^ and $ anchors): races
     /// they match are not reported. A malformed line stops the program.
-    suppressions: String = String::new(), accept Accept::Any, kernel "-";
+    suppressions: String = String::new(), accept Accept::Any, kernel "-",
+        startup "the file is read and checked once, when the runtime starts";
 
     /// At exit, list the suppressions that matched and how often.
-    print_suppressions: bool = false, accept Accept::Any, kernel "-";
+    print_suppressions: bool = false, accept Accept::Any, kernel "-",
+        live;
 
     /// Write reports to <log_path>.<pid> instead of stderr (one file per process).
-    log_path: String = String::new(), accept Accept::Any, kernel "-";
+    log_path: String = String::new(), accept Accept::Any, kernel "-",
+        startup "the process keeps writing to the destination it opened";
 
     /// Print the statistics counters when the process exits.
-    print_stats: bool = false, accept Accept::Any, kernel "-";
+    print_stats: bool = false, accept Accept::Any, kernel "-",
+        live;
+
+    /// Serve live control (the kernel's debugfs file) on a Unix socket,
+    /// $XDG_RUNTIME_DIR/kcsan/<pid> or else /tmp/kcsan-<uid>/<pid>, for
+    /// `kcsan ctl <pid> <command>`. 0: no socket and no server thread.
+    control: bool = true, accept Accept::Any, kernel "debugfs kcsan file",
+        startup "the control server starts with the runtime";
 
     /// Print this table to stderr when the runtime starts.
-    help: bool = false, accept Accept::Any, kernel "-";
+    help: bool = false, accept Accept::Any, kernel "-",
+        startup "the table is printed when the runtime starts";
 }

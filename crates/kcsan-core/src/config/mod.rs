@@ -3,7 +3,9 @@
 //! Precedence, as in the sanitizers: built-in defaults, then the program's weak
 //! `__kcsan_default_options()`, then the `KCSAN_OPTIONS` environment variable.
 //! After parsing, [`Flags::resolve`] applies the kernel's Kconfig dependencies
-//! (`strict`, `permissive`) and refuses contradictions loudly.
+//! (`strict`, `permissive`) and refuses contradictions loudly. Live control
+//! (`kcsan ctl PID set`) comes last: [`update`] changes the options marked
+//! `live` in the table while the program runs.
 //!
 //! The options in force live behind one atomic pointer ([`flags`]). The few that
 //! the fast path needs are mirrored into dedicated atomics ([`hot`]), so the fast
@@ -15,8 +17,9 @@ mod value;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
 
+use crate::report::lock::SpinLock;
 pub use flags::{FlagInfo, Flags};
-pub use value::{DelayMode, FilterMode, ReportFormat};
+pub use value::{DelayMode, FilterMode, Preset, Ratio, ReportFormat};
 
 // ===== Errors =====
 
@@ -246,7 +249,8 @@ pub fn flags() -> &'static Flags {
 /// Makes `f` the options in force and updates the fast path's mirrors.
 ///
 /// Tables are leaked on purpose: readers hold `&'static Flags` without a lock,
-/// and an install happens once at start (and on the rare run-time change).
+/// and an install happens once at start (and on the rare run-time change,
+/// [`update`]).
 pub fn install(f: Flags) {
     hot::SLOT_MASK.store(f.num_watchpoints as usize - 1, Relaxed);
     hot::ASSUME_PLAIN_WRITES_ATOMIC.store(f.assume_plain_writes_atomic, Relaxed);
@@ -255,6 +259,38 @@ pub fn install(f: Flags) {
         Box::leak(Box::new(f)),
         core::sync::atomic::Ordering::Release,
     );
+}
+
+/// Serialises run-time changes; readers never take it.
+static UPDATE: SpinLock<()> = SpinLock::new(());
+
+/// Changes the options in force while the program runs (`kcsan ctl <pid>
+/// set`, `!func`, `blacklist`): a read-copy-update of the table. `change`
+/// edits a copy, the copy must pass [`Flags::resolve`], and only then is it
+/// published, so readers see either the old table or the new one, whole.
+///
+/// The old table is leaked, not freed: a watcher in its stall or a report
+/// being printed may still be reading it, and there is no grace period to
+/// wait for. That costs a few hundred bytes per change, and changes are made
+/// by hand.
+///
+/// # Errors
+/// What `change` returns, or a contradiction between options.
+pub fn update(
+    change: impl FnOnce(&mut Flags) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
+    let _writer = UPDATE.lock();
+    let mut f = flags().clone();
+    change(&mut f)?;
+    f.resolve()?;
+    install(f);
+    Ok(())
+}
+
+/// In a forked child: a change in progress in the parent died with its thread.
+pub(crate) fn after_fork_in_child() {
+    // SAFETY: only the forking thread exists in the child.
+    unsafe { UPDATE.force_unlock() };
 }
 
 /// Options the fast path reads, mirrored from [`flags`] as single atomics.
@@ -278,8 +314,12 @@ pub fn help_text() -> String {
     let mut out = String::from("KCSAN_OPTIONS (name=value, separated by ':'):\n");
     for f in Flags::describe() {
         out += &format!(
-            "  {}={}  ({}; kernel: {})\n",
-            f.name, f.default, f.accepts, f.kernel
+            "  {}={}  ({}{}; kernel: {})\n",
+            f.name,
+            f.default,
+            if f.live { "live; " } else { "" },
+            f.accepts,
+            f.kernel
         );
         for line in f.doc.lines() {
             out += &format!("      {}\n", line.trim());
@@ -387,6 +427,39 @@ mod tests {
             assert_eq!(v, info.default);
             f.set(info.name, &v)
                 .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        }
+    }
+
+    #[test]
+    fn presets_apply_where_they_appear() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("cold_start=1:max_stall_ratio=10%:preset=kernel", "test")
+            .unwrap();
+        assert_eq!(
+            (f.delay_mode, f.max_stall_ratio, f.cold_start),
+            (DelayMode::Spin, Ratio(0.0), false),
+            "the kernel preset overrides what came before"
+        );
+        f.parse_options("preset=kernel:cold_start=1", "test")
+            .unwrap();
+        assert!(f.cold_start, "later items override the preset");
+        f.parse_options("preset=user", "test").unwrap();
+        assert_eq!(f.delay_mode, Flags::DEFAULT.delay_mode);
+        assert_eq!(f.skip_watch, 4000, "presets leave other options alone");
+    }
+
+    #[test]
+    fn ratios_are_fractions_or_percentages() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("max_stall_ratio=0.25", "test").unwrap();
+        assert_eq!(f.max_stall_ratio, Ratio(0.25));
+        f.parse_options("max_stall_ratio=5%", "test").unwrap();
+        assert_eq!(f.max_stall_ratio, Ratio(0.05));
+        for bad in ["1.5", "-0.1", "nan", "x", "150%"] {
+            let e = f
+                .parse_options(&format!("max_stall_ratio={bad}"), "test")
+                .unwrap_err();
+            assert!(e.to_string().contains("a fraction in 0..=1"), "{e}");
         }
     }
 }

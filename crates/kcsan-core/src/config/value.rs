@@ -33,6 +33,27 @@ pub enum ReportFormat {
     Json,
 }
 
+/// A fraction of time in `0..=1` (`max_stall_ratio`), written `0.1` or `10%`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ratio(pub f64);
+
+impl Ratio {
+    /// Whether the ratio is 0 (the feature it bounds is off).
+    pub fn is_off(self) -> bool {
+        self.0 <= 0.0
+    }
+}
+
+/// A named set of defaults (`preset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// kcsan's user-space defaults (BENCHMARKS.md explains the choice).
+    User,
+    /// The kernel's exact behaviour: busy-waiting stalls, no stall budget,
+    /// no cold start.
+    Kernel,
+}
+
 /// A type an option can have.
 pub(crate) trait FlagValue: Sized {
     /// Parses a value as written in `KCSAN_OPTIONS`.
@@ -89,6 +110,42 @@ impl FlagValue for String {
     }
     fn kind() -> &'static str {
         "a path (empty: stderr)"
+    }
+}
+
+impl FlagValue for Ratio {
+    fn parse(s: &str) -> Option<Ratio> {
+        let v = match s.strip_suffix('%') {
+            Some(pct) => pct.trim().parse::<f64>().ok()? / 100.0,
+            None => s.parse::<f64>().ok()?,
+        };
+        (0.0..=1.0).contains(&v).then_some(Ratio(v))
+    }
+    fn show(&self) -> String {
+        self.0.to_string()
+    }
+    fn kind() -> &'static str {
+        "a fraction in 0..=1 (0.1 or 10%)"
+    }
+}
+
+impl FlagValue for Preset {
+    fn parse(s: &str) -> Option<Preset> {
+        match s {
+            "user" => Some(Preset::User),
+            "kernel" => Some(Preset::Kernel),
+            _ => None,
+        }
+    }
+    fn show(&self) -> String {
+        match self {
+            Preset::User => "user",
+            Preset::Kernel => "kernel",
+        }
+        .to_owned()
+    }
+    fn kind() -> &'static str {
+        "user or kernel"
     }
 }
 
@@ -190,6 +247,16 @@ impl AsU64 for bool {
     }
 }
 impl AsU64 for String {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for Ratio {
+    fn as_u64(&self) -> Option<u64> {
+        None
+    }
+}
+impl AsU64 for Preset {
     fn as_u64(&self) -> Option<u64> {
         None
     }

@@ -8,7 +8,7 @@
 mod format;
 mod handoff;
 pub mod hook;
-mod lock;
+pub(crate) mod lock;
 mod ratelimit;
 pub(crate) mod sink;
 pub mod stack;
@@ -368,6 +368,7 @@ fn halt_if_asked() {
     let f = config::flags();
     if f.halt_on_error {
         sink::write_stderr(b"kcsan: halting after the first report (halt_on_error=1)\n");
+        crate::control::remove_socket();
         at_exit();
         // `exitcode=0` and no abort: still halt.
         end_process_with(0, false);
