@@ -28,9 +28,9 @@ fn builtins() -> Vec<Config> {
             "fastpath",
             "skip_watch=1099511627776:skip_watch_randomize=0",
         ),
-        // The kernel's defaults: today's option defaults with the kernel's
-        // busy-waiting stall.
-        c("kernel", "delay_mode=spin"),
+        // The kernel's exact behaviour: the runtime's `kernel` preset (spin
+        // stalls, no stall budget, no cold start).
+        c("kernel", "preset=kernel"),
         // Whatever the runtime's defaults are when the benchmark runs.
         c("defaults", ""),
     ]

@@ -325,14 +325,22 @@ fn run_all(progs: &[Program], cfgs: &[Config], a: &CorpusArgs, jobs: usize) -> R
     let timeout = Duration::from_secs_f64(a.timeout);
     let results: Mutex<Runs> = Mutex::new(BTreeMap::new());
     let done = std::sync::atomic::AtomicUsize::new(0);
+    // Round by round, every configuration and program once per round, so
+    // that the machine's drift over the minutes of a run hits every
+    // configuration alike (as the workload suite interleaves its variants).
     let mut tasks = Vec::new();
-    for ci in 0..cfgs.len() {
-        for (pi, p) in progs.iter().enumerate() {
-            if a.until_detected && p.set == Set::Racy {
-                tasks.push((ci, pi, None));
-            } else {
-                for i in 0..a.runs {
-                    tasks.push((ci, pi, Some(i)));
+    let rounds = if a.until_detected {
+        a.runs.max(1)
+    } else {
+        a.runs
+    };
+    for i in 0..rounds {
+        for ci in 0..cfgs.len() {
+            for (pi, p) in progs.iter().enumerate() {
+                match (a.until_detected && p.set == Set::Racy, i) {
+                    (true, 0) => tasks.push((ci, pi, None)),
+                    (true, _) => {}
+                    (false, _) => tasks.push((ci, pi, Some(i))),
                 }
             }
         }
