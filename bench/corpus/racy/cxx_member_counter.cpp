@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// PATTERN: unlocked counter (C++ class member, std::thread)
+// A Cache class counts hits and misses in plain members; lookup() is called
+// from several std::threads without a lock around the statistics (RACE lines
+// in Cache::lookup()).
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "../corpus.h"
+
+class Cache {
+public:
+	unsigned long lookup(unsigned long key)
+	{
+		unsigned long v = crunch(key);
+		opaque();
+		if ((v >> 33) % 4 == 0)
+			misses_++; // RACE
+		else
+			hits_++; // RACE
+		return v;
+	}
+	unsigned long hits() const { return hits_; }
+	unsigned long misses() const { return misses_; }
+
+private:
+	unsigned long hits_ = 0;
+	unsigned long misses_ = 0;
+};
+
+int main()
+{
+	Cache cache;
+	std::vector<std::thread> ts;
+	for (unsigned long t = 0; t < 2; t++)
+		ts.emplace_back([&cache, t] {
+			for (unsigned long i = 0; i < 80000; i++)
+				cache.lookup(i * 2 + t);
+		});
+	for (auto &t : ts)
+		t.join();
+	std::printf("hits %lu misses %lu\n", cache.hits(), cache.misses());
+	return 0;
+}
