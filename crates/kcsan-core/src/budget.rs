@@ -10,7 +10,7 @@
 //!
 //! - Each thread holds **credit**, in nanoseconds of stall. It earns
 //!   `max_stall_ratio` ns per ns of time that passes (stalls included, so the
-//!   ratio is stalled / total time), up to a burst of [`BURST_NS`]. A new
+//!   ratio is stalled / total time), up to a burst of `stall_burst_ms`. A new
 //!   thread starts with a full burst, so it can watch right away (the
 //!   cold-start sampler spends it).
 //! - A watchpoint is set up only if the thread's credit covers its stall; the
@@ -29,15 +29,17 @@ use crate::config::Flags;
 use crate::ctx::Ctx;
 use crate::stats::Counter;
 
-/// The most stall credit a thread can save up: after a long wait (or at its
-/// start) a thread may stall this long in a burst before the budget's rate
-/// applies.
-pub(crate) const BURST_NS: u64 = 1_000_000;
+/// The most stall credit a thread can save up (`stall_burst_ms`): after a
+/// long wait (or at its start) a thread may stall this long in a burst before
+/// the budget's rate applies.
+fn burst_ns(f: &Flags) -> u64 {
+    u64::from(f.stall_burst_ms) * 1_000_000
+}
 
 /// One thread's budget account.
 #[derive(Debug)]
 pub(crate) struct Account {
-    /// Stall credit in ns (never above [`BURST_NS`]).
+    /// Stall credit in ns (never above the burst).
     credit_ns: Cell<u64>,
     /// When credit was last brought up to date; 0: never (a new thread).
     updated_ns: Cell<u64>,
@@ -72,11 +74,12 @@ pub(crate) fn admit(ctx: &Ctx, f: &Flags, now: u64, stall_ns: u64) -> bool {
     }
     let a = &ctx.budget;
     measure_period(a, now);
+    let burst = burst_ns(f);
     let credit = match a.updated_ns.get() {
-        0 => BURST_NS,
+        0 => burst,
         then => {
             let earned = (now.saturating_sub(then) as f64 * ratio) as u64;
-            (a.credit_ns.get() + earned).min(BURST_NS)
+            (a.credit_ns.get() + earned).min(burst)
         }
     };
     a.credit_ns.set(credit);
@@ -188,7 +191,7 @@ mod tests {
         let ratio = stalled as f64 / total as f64;
         assert!(admitted > 12, "the burst pays for the first stalls");
         assert!(
-            ratio <= 0.1 + BURST_NS as f64 / total as f64,
+            ratio <= 0.1 + burst_ns(&f) as f64 / total as f64,
             "stalled {ratio:.3} of the time"
         );
         assert!(ratio > 0.05, "the budget is used, not wasted: {ratio:.3}");

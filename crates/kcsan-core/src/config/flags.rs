@@ -201,6 +201,13 @@ flags! {
     max_stall_ratio: Ratio = Ratio(0.0), accept Accept::Any, kernel "-",
         live;
 
+    /// The stall budget's burst, in milliseconds: the stall credit a thread
+    /// starts with and can save up (after waiting, say) before
+    /// max_stall_ratio applies. Short programs and new threads spend it on
+    /// their first watchpoints.
+    stall_burst_ms: u32 = 1, accept Accept::Range(0, 60_000), kernel "-",
+        live;
+
     /// Cold start: a new thread watches its first ~3000 eligible accesses far
     /// more eagerly than skip_watch says (skip bounds 1, 4, 16 and 64, for 64
     /// skip periods each, then skip_watch), so races in short-lived threads
