@@ -53,6 +53,19 @@ extern "C" {
 		*(volatile __typeof__(x) *)&(x) = (val);                       \
 	} while (0)
 
+/**
+ * struct kcsan_scoped_access - one scoped access (ASSERT_EXCLUSIVE_*_SCOPED):
+ * lives in the frame of the scope that checks it; the runtime links it into
+ * the thread's list. Its fields belong to the runtime.
+ */
+struct kcsan_scoped_access {
+	struct kcsan_scoped_access *next;
+	const volatile void *ptr;
+	size_t size;
+	int type;
+	unsigned long ip;
+};
+
 /* ===== Reports as values: the report hook ===== */
 
 /* One frame of a reported stack. */
@@ -136,6 +149,30 @@ void kcsan_set_access_mask(unsigned long mask);
  */
 void kcsan_set_report_hook(kcsan_report_hook_t hook, void *arg);
 
+/**
+ * kcsan_begin_scoped_access - check the access (@ptr, @size, @type) now and
+ * on every access this thread makes until kcsan_end_scoped_access(@sa);
+ * reports point at the caller. @sa must stay valid until then. Returns @sa.
+ * Prefer ASSERT_EXCLUSIVE_WRITER_SCOPED / ASSERT_EXCLUSIVE_ACCESS_SCOPED.
+ */
+struct kcsan_scoped_access *kcsan_begin_scoped_access(const volatile void *ptr, size_t size,
+						       int type, struct kcsan_scoped_access *sa);
+/** kcsan_end_scoped_access - end a scoped access; checks it a last time. */
+void kcsan_end_scoped_access(struct kcsan_scoped_access *sa);
+
+/* Weak-memory barrier hooks (the kernel's __kcsan_mb() and friends). */
+void __kcsan_mb(void);
+void __kcsan_wmb(void);
+void __kcsan_rmb(void);
+void __kcsan_release(void);
+
+/*
+ * For tests of the weak-memory model (kcsan_test): the size of this thread's
+ * pending reordered access (0: none), and setting it directly.
+ */
+size_t kcsan_selftest_reorder_size(void);
+void kcsan_selftest_set_reorder(const volatile void *ptr, size_t size, int type);
+
 /* Explicit checks: tell KCSAN about accesses it cannot see (e.g. in asm). */
 #define kcsan_check_access(ptr, size, type) __kcsan_check_access((ptr), (size), (type))
 #define kcsan_check_read(ptr, size) kcsan_check_access((ptr), (size), 0)
@@ -215,6 +252,49 @@ void kcsan_set_report_hook(kcsan_report_hook_t hook, void *arg);
 		kcsan_atomic_next(1);                                          \
 	} while (0)
 
+/*
+ * Scoped assertions: the assertion holds for the whole enclosing scope. The
+ * variable is checked at the start of the scope, on every access the thread
+ * makes inside it (including in the functions it calls) and at its end;
+ * reports point at the start of the scope ("assert no writes (reordered)",
+ * with a "reordered to:" line showing where the conflict was seen).
+ */
+#define __kcsan_scoped_name(c, suffix) __kcsan_scoped_##c##suffix
+#define __kcsan_scoped_name2(c, suffix) __kcsan_scoped_name(c, suffix)
+#define __ASSERT_EXCLUSIVE_SCOPED(var, type, id)                               \
+	struct kcsan_scoped_access __kcsan_scoped_name2(id, _)                 \
+		__attribute__((__cleanup__(kcsan_end_scoped_access), __unused__)); \
+	struct kcsan_scoped_access *__kcsan_scoped_name2(id, _dummy_p)         \
+		__attribute__((__unused__)) = kcsan_begin_scoped_access(       \
+			&(var), sizeof(var), KCSAN_ACCESS_SCOPED | (type),     \
+			&__kcsan_scoped_name2(id, _))
+
+/**
+ * ASSERT_EXCLUSIVE_WRITER_SCOPED - ASSERT_EXCLUSIVE_WRITER(@var) for the rest
+ * of the enclosing scope: no other thread may write @var while it is open.
+ *
+ *	{
+ *		ASSERT_EXCLUSIVE_WRITER_SCOPED(owner_state);
+ *		update_owner_state();	// checked here too
+ *	}
+ */
+#define ASSERT_EXCLUSIVE_WRITER_SCOPED(var)                                    \
+	__ASSERT_EXCLUSIVE_SCOPED(var, KCSAN_ACCESS_ASSERT, __COUNTER__)
+
+/** ASSERT_EXCLUSIVE_ACCESS_SCOPED - ASSERT_EXCLUSIVE_ACCESS(@var) for the scope. */
+#define ASSERT_EXCLUSIVE_ACCESS_SCOPED(var)                                    \
+	__ASSERT_EXCLUSIVE_SCOPED(var, KCSAN_ACCESS_WRITE | KCSAN_ACCESS_ASSERT, __COUNTER__)
+
+/*
+ * Barrier hooks for the weak-memory model (weak_memory=1): signal fences that
+ * the instrumentation turns into calls to the runtime, as in the kernel, so
+ * __no_kcsan functions drop them with the rest of their instrumentation.
+ */
+#define kcsan_mb() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#define kcsan_wmb() __atomic_signal_fence(__ATOMIC_ACQ_REL)
+#define kcsan_rmb() __atomic_signal_fence(__ATOMIC_ACQUIRE)
+#define kcsan_release() __atomic_signal_fence(__ATOMIC_RELEASE)
+
 #else /* !KCSAN_ENABLED: everything compiles to nothing. */
 
 static inline void __kcsan_check_access(const volatile void *ptr, size_t size, int type)
@@ -246,8 +326,45 @@ static inline void kcsan_set_report_hook(kcsan_report_hook_t hook, void *arg)
 #define ASSERT_EXCLUSIVE_WRITER(var) ((void)sizeof(var))
 #define ASSERT_EXCLUSIVE_ACCESS(var) ((void)sizeof(var))
 #define ASSERT_EXCLUSIVE_BITS(var, mask) ((void)sizeof(var), (void)(mask))
+#define ASSERT_EXCLUSIVE_WRITER_SCOPED(var) ((void)sizeof(var))
+#define ASSERT_EXCLUSIVE_ACCESS_SCOPED(var) ((void)sizeof(var))
+#define kcsan_mb() do { } while (0)
+#define kcsan_wmb() do { } while (0)
+#define kcsan_rmb() do { } while (0)
+#define kcsan_release() do { } while (0)
 
 #endif /* KCSAN_ENABLED */
+
+/*
+ * The kernel's memory barriers, for code ported from it: the real barrier
+ * (or, on x86-64, where the hardware already orders what they order, a
+ * compiler barrier) plus the weak-memory hook. smp_store_release() and
+ * smp_load_acquire() take a pointer, as in the kernel.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define __kcsan_hw_wmb() __asm__ __volatile__("" ::: "memory")
+#define __kcsan_hw_rmb() __asm__ __volatile__("" ::: "memory")
+#else
+#define __kcsan_hw_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define __kcsan_hw_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+#define smp_mb()                                                               \
+	do {                                                                   \
+		kcsan_mb();                                                    \
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);                       \
+	} while (0)
+#define smp_wmb()                                                              \
+	do {                                                                   \
+		kcsan_wmb();                                                   \
+		__kcsan_hw_wmb();                                              \
+	} while (0)
+#define smp_rmb()                                                              \
+	do {                                                                   \
+		kcsan_rmb();                                                   \
+		__kcsan_hw_rmb();                                              \
+	} while (0)
+#define smp_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define smp_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 /* The kernel's names for the pair data_race() uses. */
 #define __kcsan_disable_current kcsan_disable_current

@@ -6,6 +6,9 @@
 #   gcc, make        the default compilers (the machine image ships them)
 #   clang-22         the second compiler the tests cover (Debian package)
 #   cargo            the Rust toolchain (the machine image ships it)
+#   ld, objcopy      binutils: cargo kcsan turns the runtime into one object
+#   nightly, rust-src  optional: cargo kcsan's nightly route (-Zsanitizer) and
+#                    --build-std; the nightly test skips, saying so, without them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +17,7 @@ command -v gcc >/dev/null || need_apt+=(gcc)
 command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
 command -v clang-22 >/dev/null || need_apt+=(clang-22)
+command -v objcopy >/dev/null || need_apt+=(binutils)
 if ((${#need_apt[@]})); then
 	echo "setup: installing ${need_apt[*]} from Debian's packages"
 	SUDO=""
@@ -27,6 +31,21 @@ if ! command -v cargo >/dev/null; then
 	exit 2
 fi
 
+if command -v rustup >/dev/null; then
+	if ! rustup toolchain list | grep -q '^nightly'; then
+		echo "setup: installing a nightly toolchain (cargo kcsan's nightly route)"
+		rustup toolchain install nightly --profile minimal ||
+			echo "setup: warning: no nightly toolchain; the nightly route's test will skip" >&2
+	fi
+	if rustup toolchain list | grep -q '^nightly' &&
+		! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
+		echo "setup: adding rust-src to nightly (cargo kcsan --build-std)"
+		rustup component add rust-src --toolchain nightly ||
+			echo "setup: warning: rust-src unavailable; cargo kcsan --build-std will say so" >&2
+	fi
+fi
+
 echo "setup: building kcsan (cargo build --release)"
 cargo build --release --workspace --quiet
-echo "setup: ready: $(pwd)/target/release/kcsan and $(pwd)/target/release/libkcsan_rt.a"
+echo "setup: ready: $(pwd)/target/release/{kcsan,cargo-kcsan,libkcsan_rt.a}"
+echo "setup: for cargo kcsan, put $(pwd)/target/release on PATH"

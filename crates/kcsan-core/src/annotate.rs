@@ -4,7 +4,7 @@
 use crate::ctx;
 use crate::report::sink;
 
-fn warn_once(flag: &core::sync::atomic::AtomicBool, msg: &str) {
+pub(crate) fn warn_once(flag: &core::sync::atomic::AtomicBool, msg: &str) {
     if !flag.swap(true, core::sync::atomic::Ordering::Relaxed) {
         sink::write_stderr(format!("kcsan: warning: {msg}\n").as_bytes());
     }

@@ -21,11 +21,13 @@
 
 use crate::access::AccessType;
 use crate::config::{self, hot};
-use crate::ctx::{self, Ctx};
+use crate::ctx::{self, Ctx, GATE_PENDING, Origin};
 use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
+use crate::scoped::check_pending;
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
+use crate::weak_memory::set_reorder_access;
 use crate::{budget, control, delay, permissive, runtime, sample};
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -62,7 +64,13 @@ pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
 #[inline(always)]
 unsafe fn sample_access(addr: usize, size: usize, ty: AccessType) {
     if ty.is_atomic() || is_assumed_atomic_write(addr, size, ty) {
-        return;
+        // Not watched, but scoped accesses and a pending reordered access
+        // are still checked after it.
+        return ctx::with(|ctx| {
+            if ctx.gate.get() & GATE_PENDING != 0 {
+                check_pending(ty);
+            }
+        });
     }
     ctx::with(|ctx| {
         let skip = ctx.skip.get() - 1;
@@ -114,24 +122,26 @@ unsafe extern "C" fn check_window(addr: usize, size: usize, ty: AccessType, slot
 #[inline(never)]
 unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
     ctx::with(|ctx| {
-        if ctx.gate.get() != 0 {
-            // Re-park (the fast path decremented it), then decide.
-            ctx.skip.set(0);
-            if !ty.is_assert() && gated_is_atomic(ctx) {
-                return;
-            }
-            // Assertions are never implicitly atomic: they consume the real
-            // skip count, saved while parked.
-            if ctx.gate.get() != 0 {
-                let skip = ctx.parked_skip.get() - 1;
-                ctx.parked_skip.set(skip);
-                if skip >= 0 {
-                    return;
-                }
+        if ctx.gate.get() == 0 {
+            // SAFETY: forwarded from our caller's contract.
+            return unsafe { setup_watchpoint(ctx, addr, size, ty) };
+        }
+        // Re-park (the fast path decremented it), then decide.
+        ctx.skip.set(0);
+        // Assertions are never implicitly atomic: they consume the real skip
+        // count, saved while parked. (An atomic region's end cannot close the
+        // gate here: only `gated_is_atomic` returning true changes it.)
+        if ty.is_assert() || !gated_is_atomic(ctx) {
+            let skip = ctx.parked_skip.get() - 1;
+            ctx.parked_skip.set(skip);
+            if skip < 0 {
+                // SAFETY: forwarded from our caller's contract.
+                return unsafe { setup_watchpoint(ctx, addr, size, ty) };
             }
         }
-        // SAFETY: forwarded from our caller's contract.
-        unsafe { setup_watchpoint(ctx, addr, size, ty) };
+        if ctx.gate.get() & GATE_PENDING != 0 {
+            check_pending(ty);
+        }
     });
 }
 
@@ -290,20 +300,61 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
         return;
     }
     let access_mask = ctx.access_mask.get();
-    let _signals = (!f.interrupt_watcher).then(SignalsBlocked::block);
+    // SAFETY: forwarded from our caller's contract.
+    let access_mask = unsafe { watch(ctx, f, (addr, size, ty), access_mask, (stall_us, start)) };
+    // Weak memory: this plain access may be delayed past what follows it
+    // (also after a no_capacity failure, as in the kernel).
+    if access_mask == 0 && !ty.is_assert() {
+        set_reorder_access(ctx, addr, size, ty);
+    }
+}
+
+/// The watch itself: insert, read, stall, read, retire, report. Returns the
+/// access mask in force (0 for a weak-memory replay).
+///
+/// The signal mask guard stays in this frame until it returns and is never
+/// moved: a move of it is a `memcpy`, which in a gcc static link is the
+/// program's checked `__wrap_memcpy`.
+///
+/// # Safety
+/// As [`check_access`].
+unsafe fn watch(
+    ctx: &Ctx,
+    f: &config::Flags,
+    (addr, size, ty): (usize, usize, AccessType),
+    access_mask: usize,
+    (stall_us, start): (u64, u64),
+) -> usize {
+    // A weak-memory replay: the thread cannot observe its own reordering, so
+    // its signal handlers must not hit this watchpoint; and the memory may be
+    // gone by now, so it is not read (no value comparison, no mask).
+    let is_reorder = ctx.origin.get() == Origin::Reorder;
+    let mut access_mask = access_mask;
+    let _signals = (!f.interrupt_watcher || is_reorder).then(SignalsBlocked::block);
 
     let Some(idx) = watchpoint::insert(addr, size, ty.is_write()) else {
         Counter::NoCapacity.inc();
-        return;
+        return access_mask;
     };
     Counter::SetupWatchpoints.inc();
     Counter::UsedWatchpoints.inc();
 
-    // SAFETY: the program is about to access this range (our caller's contract).
-    let old = unsafe { read_value(addr, size) };
+    let old = if is_reorder {
+        0
+    } else {
+        // SAFETY: the program is about to access this range (our caller's contract).
+        unsafe { read_value(addr, size) }
+    };
     delay::stall(stall_us, f.delay_mode);
-    // SAFETY: as above.
-    let new = unsafe { read_value(addr, size) };
+    let new = if is_reorder {
+        0
+    } else {
+        // SAFETY: as above.
+        unsafe { read_value(addr, size) }
+    };
+    if is_reorder {
+        access_mask = 0;
+    }
     let end = delay::now_ns();
     budget::charge(ctx, f, end, end - start);
 
@@ -354,4 +405,5 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     // Only now: the slot's handoff entry was in use until the report was done.
     watchpoint::remove(idx);
     Counter::UsedWatchpoints.dec();
+    access_mask
 }

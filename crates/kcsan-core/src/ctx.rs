@@ -8,12 +8,94 @@
 
 use core::cell::Cell;
 
+use crate::access::AccessType;
+use crate::report::stack::RawStack;
+
 /// `gate` bit: `atomic_next` is non-zero.
 pub(crate) const GATE_ATOMIC_NEXT: u32 = 1 << 0;
 /// `gate` bit: inside a nestable atomic region.
 pub(crate) const GATE_NESTED_ATOMIC: u32 = 1 << 1;
 /// `gate` bit: inside a flat atomic region.
 pub(crate) const GATE_FLAT_ATOMIC: u32 = 1 << 2;
+/// `gate` bit: the scoped-access list is not empty.
+pub(crate) const GATE_SCOPED: u32 = 1 << 3;
+/// `gate` bit: a reordered access is pending (weak-memory modelling).
+pub(crate) const GATE_REORDER: u32 = 1 << 4;
+/// The `gate` bits that ask for work after an access that neither found nor
+/// set up a watchpoint: checking the scoped accesses and replaying the
+/// reordered one. Marked accesses test these too.
+pub(crate) const GATE_PENDING: u32 = GATE_SCOPED | GATE_REORDER;
+
+/// One scoped access (`struct kcsan_scoped_access` in kcsan.h): an assertion
+/// re-checked on every access the thread makes until its scope ends. It lives
+/// in the caller's frame (C: a `cleanup` variable), linked into the thread's
+/// list, so the list needs no allocation.
+#[repr(C)]
+#[derive(Debug)]
+pub struct ScopedAccess {
+    /// The next (older) entry; null at the end of the list.
+    pub next: *mut ScopedAccess,
+    /// The checked object.
+    pub ptr: *const u8,
+    /// Its size in bytes.
+    pub size: usize,
+    /// `KCSAN_ACCESS_*` bits, including `SCOPED`.
+    pub ty: core::ffi::c_int,
+    /// Where the scope started: reports show this pc instead of the frame of
+    /// the function that opened the scope.
+    pub ip: usize,
+}
+
+/// Where a `SCOPED` access being checked came from, for the report's
+/// "reordered to:" line and frame replacement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Not checking a scoped or reordered access.
+    None,
+    /// A scoped assertion that started at this pc.
+    Scope(usize),
+    /// The pending reordered access: its stack is `ReorderAccess::stack`.
+    Reorder,
+}
+
+/// The one pending, simulated-reordered access of a thread (the kernel's
+/// `ctx->reorder_access`): a plain access that was watched, delayed past the
+/// operations that follow it until a barrier or the end of its function.
+#[derive(Debug)]
+pub(crate) struct ReorderAccess {
+    pub(crate) addr: Cell<usize>,
+    /// 0: none pending.
+    pub(crate) size: Cell<usize>,
+    /// The access type, with `SCOPED` added.
+    pub(crate) ty: Cell<AccessType>,
+    /// `stack_depth` when it was made; its function returning retires it.
+    pub(crate) depth: Cell<i32>,
+    /// The stack of the original access, for the report: one for the thread,
+    /// one shared by its signal handlers (the kernel's interrupts share one
+    /// per-CPU context), so a handler never overwrites the thread's and
+    /// switching contexts copies no stack (a copy is a `memcpy`, which a gcc
+    /// static link routes through the checked `__wrap_memcpy`).
+    stacks: [Cell<RawStack>; 2],
+}
+
+impl ReorderAccess {
+    /// The stack slot of the current context.
+    pub(crate) fn stack(&self, in_interrupt: bool) -> &Cell<RawStack> {
+        &self.stacks[usize::from(in_interrupt)]
+    }
+}
+
+impl ReorderAccess {
+    const fn new() -> ReorderAccess {
+        ReorderAccess {
+            addr: Cell::new(0),
+            size: Cell::new(0),
+            ty: Cell::new(AccessType::READ),
+            depth: Cell::new(i32::MIN),
+            stacks: [Cell::new(RawStack::EMPTY), Cell::new(RawStack::EMPTY)],
+        }
+    }
+}
 
 /// One thread's KCSAN state.
 #[derive(Debug)]
@@ -51,6 +133,18 @@ pub(crate) struct Ctx {
     pub(crate) signal_depth: Cell<u32>,
     /// Cached `gettid()`; 0 until first needed, reset in a forked child.
     pub(crate) tid: Cell<i32>,
+    /// The newest active scoped access (`ASSERT_EXCLUSIVE_*_SCOPED`); null: none.
+    pub(crate) scoped_head: Cell<*mut ScopedAccess>,
+    /// Non-zero: do not check scoped accesses or replay the reordered access
+    /// (they are being checked right now, so their own checks do not recurse).
+    pub(crate) disable_scoped: Cell<u32>,
+    /// The pending reordered access (weak-memory modelling).
+    pub(crate) reorder: ReorderAccess,
+    /// Function nesting depth, from `__tsan_func_entry`/`__tsan_func_exit`
+    /// (the kernel's per-task `kcsan_stack_depth`).
+    pub(crate) stack_depth: Cell<i32>,
+    /// What the `SCOPED` access being checked right now came from.
+    pub(crate) origin: Cell<Origin>,
     /// Skip periods started by this thread (the cold-start sampler's clock).
     pub(crate) periods: Cell<u32>,
     /// The stall budget's account (`max_stall_ratio`).
@@ -72,6 +166,11 @@ impl Ctx {
             in_runtime: Cell::new(0),
             signal_depth: Cell::new(0),
             tid: Cell::new(0),
+            scoped_head: Cell::new(core::ptr::null_mut()),
+            disable_scoped: Cell::new(0),
+            reorder: ReorderAccess::new(),
+            stack_depth: Cell::new(0),
+            origin: Cell::new(Origin::None),
             periods: Cell::new(0),
             budget: crate::budget::Account::new(),
         }
@@ -90,6 +189,12 @@ impl Ctx {
         if self.in_flat_atomic.get() {
             g |= GATE_FLAT_ATOMIC;
         }
+        if !self.scoped_head.get().is_null() {
+            g |= GATE_SCOPED;
+        }
+        if self.reorder.size.get() != 0 {
+            g |= GATE_REORDER;
+        }
         match (self.gate.get() != 0, g != 0) {
             (false, true) => self.parked_skip.set(self.skip.replace(0)),
             (true, false) => self.skip.set(self.parked_skip.get()),
@@ -105,6 +210,23 @@ impl Ctx {
         } else {
             self.skip.set(skip);
         }
+    }
+
+    /// Where the `SCOPED` access of type `ty` being checked came from, for its
+    /// report: the scope's start pc, or the reordered access's stack.
+    pub(crate) fn origin_stack(&self, ty: AccessType) -> RawStack {
+        let mut s = RawStack::EMPTY;
+        if ty.has(AccessType::SCOPED) {
+            match self.origin.get() {
+                Origin::Scope(ip) if ip != 0 => {
+                    s.pcs[0] = ip;
+                    s.len = 1;
+                }
+                Origin::Reorder => s = self.reorder.stack(self.in_interrupt()).get(),
+                _ => {}
+            }
+        }
+        s
     }
 
     /// The skip count in force (the parked one while the gate is open).
@@ -181,6 +303,13 @@ pub struct Interrupted {
     atomic_nest_count: i32,
     in_flat_atomic: bool,
     access_mask: usize,
+    scoped_head: *mut ScopedAccess,
+    disable_scoped: u32,
+    origin: Origin,
+    reorder_addr: usize,
+    reorder_size: usize,
+    reorder_ty: AccessType,
+    reorder_depth: i32,
 }
 
 /// A signal handler starts on this thread: switch to a fresh interrupt context.
@@ -192,6 +321,15 @@ pub fn interrupt_enter() -> Interrupted {
             atomic_nest_count: c.atomic_nest_count.replace(0),
             in_flat_atomic: c.in_flat_atomic.replace(false),
             access_mask: c.access_mask.replace(0),
+            // Scoped accesses and the reordered access belong to the
+            // interrupted code (the kernel's interrupts have their own ctx).
+            scoped_head: c.scoped_head.replace(core::ptr::null_mut()),
+            disable_scoped: c.disable_scoped.replace(0),
+            origin: c.origin.replace(Origin::None),
+            reorder_addr: c.reorder.addr.get(),
+            reorder_size: c.reorder.size.replace(0),
+            reorder_ty: c.reorder.ty.get(),
+            reorder_depth: c.reorder.depth.get(),
         };
         c.signal_depth.set(c.signal_depth.get() + 1);
         c.update_gate();
@@ -207,6 +345,13 @@ pub fn interrupt_exit(saved: Interrupted) {
         c.atomic_nest_count.set(saved.atomic_nest_count);
         c.in_flat_atomic.set(saved.in_flat_atomic);
         c.access_mask.set(saved.access_mask);
+        c.scoped_head.set(saved.scoped_head);
+        c.disable_scoped.set(saved.disable_scoped);
+        c.origin.set(saved.origin);
+        c.reorder.addr.set(saved.reorder_addr);
+        c.reorder.size.set(saved.reorder_size);
+        c.reorder.ty.set(saved.reorder_ty);
+        c.reorder.depth.set(saved.reorder_depth);
         c.signal_depth.set(c.signal_depth.get().saturating_sub(1));
         c.update_gate();
     });

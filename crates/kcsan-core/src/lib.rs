@@ -35,15 +35,17 @@ mod check;
 pub mod config;
 pub mod control;
 mod ctx;
-pub use ctx::{Interrupted, interrupt_enter, interrupt_exit};
+pub use ctx::{Interrupted, ScopedAccess, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
 mod permissive;
 pub mod report;
 pub mod runtime;
 mod sample;
+pub mod scoped;
 pub mod stats;
 mod watchpoint;
+pub mod weak_memory;
 
 pub use access::AccessType;
 pub use check::check_access;

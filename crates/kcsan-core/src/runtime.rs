@@ -21,7 +21,7 @@ static STATE: AtomicU8 = AtomicU8::new(UNINIT);
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
 unsafe extern "C" {
-    /// From `weak.c`: the program's `__kcsan_default_options()`, or null.
+    /// From `default_options.c`: the program's `__kcsan_default_options()`, or null.
     fn kcsan_core_default_options() -> *const c_char;
 }
 

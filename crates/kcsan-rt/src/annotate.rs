@@ -71,6 +71,122 @@ pub extern "C" fn kcsan_set_access_mask(mask: c_ulong) {
     a::set_access_mask(mask as usize);
 }
 
+// ===== Scoped accesses =====
+
+/// Begins a scoped access (`ASSERT_EXCLUSIVE_*_SCOPED`): checks it now, on
+/// every later access of this thread and when the scope ends; reports point at
+/// the caller, where the scope starts. Returns `sa`.
+///
+/// The caller's pc is the return address, found at the top of the stack on
+/// entry (the kernel's `_RET_IP_`); this naked entry passes it on as a fifth
+/// argument.
+///
+/// # Safety
+/// `sa` must stay valid and unmoved, and `ptr..ptr + size` readable, until
+/// `kcsan_end_scoped_access(sa)` on this thread; scopes end in reverse order.
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcsan_begin_scoped_access(
+    ptr: *const c_void,
+    size: usize,
+    ty: c_int,
+    sa: *mut kcsan_core::ScopedAccess,
+) -> *mut kcsan_core::ScopedAccess {
+    core::arch::naked_asm!(
+        "mov r8, [rsp]",
+        "jmp {at}",
+        at = sym kcsan_begin_scoped_access_at,
+    )
+}
+
+/// `kcsan_begin_scoped_access` where the caller's pc is not known: reports
+/// then show where the check fired.
+///
+/// # Safety
+/// As the x86-64 form.
+#[cfg(not(target_arch = "x86_64"))]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcsan_begin_scoped_access(
+    ptr: *const c_void,
+    size: usize,
+    ty: c_int,
+    sa: *mut kcsan_core::ScopedAccess,
+) -> *mut kcsan_core::ScopedAccess {
+    // SAFETY: forwarded from the caller.
+    unsafe { kcsan_begin_scoped_access_at(ptr, size, ty, sa, 0) }
+}
+
+/// `kcsan_begin_scoped_access` with the scope's start pc `ip` given.
+///
+/// # Safety
+/// As `kcsan_begin_scoped_access`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcsan_begin_scoped_access_at(
+    ptr: *const c_void,
+    size: usize,
+    ty: c_int,
+    sa: *mut kcsan_core::ScopedAccess,
+    ip: usize,
+) -> *mut kcsan_core::ScopedAccess {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        kcsan_core::scoped::begin_scoped_access(ptr.cast(), size, AccessType(ty as u32), sa, ip)
+    }
+}
+
+/// Ends a scoped access: unlinks it and checks it a last time.
+///
+/// # Safety
+/// `sa` was begun on this thread and is still valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kcsan_end_scoped_access(sa: *mut kcsan_core::ScopedAccess) {
+    // SAFETY: forwarded from the caller.
+    unsafe { kcsan_core::scoped::end_scoped_access(sa) }
+}
+
+// ===== Barriers (weak memory) =====
+
+/// A full barrier for the weak-memory model (`__kcsan_mb`).
+#[unsafe(no_mangle)]
+pub extern "C" fn __kcsan_mb() {
+    kcsan_core::weak_memory::mb();
+}
+
+/// A write barrier for the weak-memory model (`__kcsan_wmb`).
+#[unsafe(no_mangle)]
+pub extern "C" fn __kcsan_wmb() {
+    kcsan_core::weak_memory::wmb();
+}
+
+/// A read barrier for the weak-memory model (`__kcsan_rmb`).
+#[unsafe(no_mangle)]
+pub extern "C" fn __kcsan_rmb() {
+    kcsan_core::weak_memory::rmb();
+}
+
+/// A release for the weak-memory model (`__kcsan_release`).
+#[unsafe(no_mangle)]
+pub extern "C" fn __kcsan_release() {
+    kcsan_core::weak_memory::release();
+}
+
+// ===== Self-test access to the weak-memory state =====
+
+/// The size of this thread's pending reordered access (0: none). For tests
+/// (kcsan_test's `test_barrier_nothreads`).
+#[unsafe(no_mangle)]
+pub extern "C" fn kcsan_selftest_reorder_size() -> usize {
+    kcsan_core::weak_memory::reorder_pending_size()
+}
+
+/// Makes `ptr..ptr + size` of `type` this thread's pending reordered access
+/// (size 0 clears it). For tests of the barrier table; never reads `ptr`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kcsan_selftest_set_reorder(ptr: *const c_void, size: usize, ty: c_int) {
+    kcsan_core::weak_memory::set_reorder_for_test(ptr as usize, size, AccessType(ty as u32));
+}
+
 /// Installs the report hook (`NULL` removes it); see kcsan.h and
 /// `kcsan_core::report::hook`.
 #[unsafe(no_mangle)]

@@ -286,16 +286,21 @@ pub unsafe extern "C" fn __tsan_memmove(d: *mut c_void, s: *const c_void, n: usi
 
 // ===== Functions, vtables, ignores, init =====
 
-/// Function entry. KCSAN needs it only to scope its weak-memory model; with
-/// weak memory off the compiler wrappers tell compilers not to emit it at all
-/// (`tsan-instrument-func-entry-exit=0`), and calls that arrive anyway (Rust
-/// built without the flag) are ignored.
+/// Function entry. KCSAN needs it only to scope its weak-memory model: the
+/// pending reordered access lives until the function that made it returns.
+/// Compilers emit it only when asked (`KCSAN_WEAK_MEMORY=1 kcsan cc`); the
+/// hook itself is one thread-local increment.
 #[unsafe(no_mangle)]
-pub extern "C" fn __tsan_func_entry(_call_pc: *mut c_void) {}
+pub extern "C" fn __tsan_func_entry(_call_pc: *mut c_void) {
+    kcsan_core::weak_memory::func_entry();
+}
 
-/// Function exit; see `__tsan_func_entry`.
+/// Function exit: retires (after one last check) the pending reordered access
+/// if its function returns; see `__tsan_func_entry`.
 #[unsafe(no_mangle)]
-pub extern "C" fn __tsan_func_exit() {}
+pub extern "C" fn __tsan_func_exit() {
+    kcsan_core::weak_memory::func_exit();
+}
 
 /// A C++ constructor or destructor stores an object's vtable pointer. As in
 /// ThreadSanitizer, only a store that changes the pointer is a write: re-storing

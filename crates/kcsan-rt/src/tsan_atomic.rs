@@ -22,9 +22,9 @@
 //! the 128-bit ones through the `lock cmpxchg16b` instruction, as libatomic's
 //! lock-free implementation does, so they interoperate with uninstrumented code.
 //!
-//! Not yet here: the kernel's weak-memory hook, which runs before each
-//! operation with a release, acq_rel or seq_cst order (kernel-kcsan.md §1.4,
-//! step 1), arrives with weak-memory support (§6).
+//! Before either, an operation with a release, acq_rel or seq_cst order
+//! retires the thread's pending reordered access (weak memory,
+//! kernel-kcsan.md §1.4 step 1; `kcsan_core::weak`).
 
 use core::ffi::c_int;
 use core::sync::atomic::Ordering::{self, AcqRel, Acquire, Relaxed, Release, SeqCst};
@@ -412,6 +412,7 @@ unsafe fn check<T>(a: *const T, ty: AccessType) {
 /// (valid, naturally aligned, not accessed plainly by other threads meanwhile).
 #[inline(always)]
 unsafe fn checked_load<T: AtomicInt>(a: *const T, mo: c_int) -> T {
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ) };
@@ -427,6 +428,7 @@ unsafe fn checked_load<T: AtomicInt>(a: *const T, mo: c_int) -> T {
 /// As [`checked_load`], for an object the program is storing to.
 #[inline(always)]
 unsafe fn checked_store<T: AtomicInt>(a: *mut T, v: T, mo: c_int) {
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::WRITE) };
@@ -448,6 +450,7 @@ unsafe fn checked_rmw<T: AtomicInt>(
     mo: c_int,
     op: unsafe fn(*mut T, T, Ordering) -> T,
 ) -> T {
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ_WRITE) };
@@ -472,6 +475,7 @@ unsafe fn checked_cas<T: AtomicInt>(
     fail_mo: c_int,
     weak: bool,
 ) -> Result<T, T> {
+    kcsan_core::weak_memory::atomic_memorder(mo);
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ_WRITE) };
@@ -698,6 +702,7 @@ define_tsan_atomics!(u128, 128 {
 /// real fence with order `mo`. No access is checked.
 #[unsafe(no_mangle)]
 pub extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
+    kcsan_core::weak_memory::atomic_memorder(mo);
     match order(mo) {
         // A relaxed fence does nothing in C; `fence(Relaxed)` would panic.
         Relaxed => {}
@@ -708,12 +713,14 @@ pub extern "C" fn __tsan_atomic_thread_fence(mo: c_int) {
 /// `__atomic_signal_fence` / `atomic_signal_fence`: a compiler-only fence with
 /// order `mo`. No access is checked.
 ///
-/// The kernel repurposes this entry point as the barrier channel of its
-/// weak-memory model (seq_cst = `mb`, acq_rel = `wmb`, acquire = `rmb`,
-/// release = `release`; kernel-kcsan.md §1.4). That mapping is added with
-/// weak-memory support; until then this is only the fence itself.
+/// As in the kernel, this entry point is also the barrier channel of the
+/// weak-memory model: kcsan.h's `kcsan_mb()` and friends are signal fences
+/// (seq_cst = `mb`, acq_rel = `wmb`, acquire = `rmb`, release = `release`;
+/// kernel-kcsan.md §1.4), so `__no_kcsan` code drops them with the rest of
+/// its instrumentation.
 #[unsafe(no_mangle)]
 pub extern "C" fn __tsan_atomic_signal_fence(mo: c_int) {
+    kcsan_core::weak_memory::signal_fence(mo);
     match order(mo) {
         // `compiler_fence(Relaxed)` would panic; a relaxed fence does nothing.
         Relaxed => {}

@@ -9,7 +9,8 @@
 //!
 //! The compiler is gcc/g++ by default; `KCSAN_CC` / `KCSAN_CXX` (or
 //! `--kcsan-cc=PROG` as the first argument) choose another, e.g. `clang-22`.
-//! `KCSAN_VERBOSE=1` prints the commands that are run.
+//! `KCSAN_VERBOSE=1` prints the commands that are run. `KCSAN_WEAK_MEMORY=1`
+//! builds for the weak-memory model (function entry/exit instrumentation).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -53,19 +54,21 @@ impl Compiler {
             "-fsanitize=thread".into(),
             "-fno-optimize-sibling-calls".into(),
         ];
-        let params: &[&str] = match self.family {
+        let mut params: Vec<&str> = match self.family {
             // GCC 12 has no compound read-before-write parameter: `x++` is a
             // separate read and write (kernel-kcsan.md §1.7).
-            Family::Gcc => &[
-                "tsan-distinguish-volatile=1",
-                "tsan-instrument-func-entry-exit=0",
-            ],
-            Family::Clang => &[
+            Family::Gcc => vec!["tsan-distinguish-volatile=1"],
+            Family::Clang => vec![
                 "tsan-distinguish-volatile=1",
                 "tsan-compound-read-before-write=1",
-                "tsan-instrument-func-entry-exit=0",
             ],
         };
+        // Function entry/exit calls only scope the weak-memory model; without
+        // it they are two calls per function for nothing, so they are on only
+        // when asked for (as the kernel drops the flag with WEAK_MEMORY=y).
+        if !weak_memory() {
+            params.push("tsan-instrument-func-entry-exit=0");
+        }
         for p in params {
             match self.family {
                 Family::Gcc => f.push(format!("--param={p}")),
@@ -83,6 +86,7 @@ impl Compiler {
             f.push("-Wno-tsan".into());
         }
         f.push("-DKCSAN_ENABLED=1".into());
+
         f.push(format!("-I{}", include.display()));
         if !has_debug_flag {
             // Line tables only: reports get file:line at little cost.
@@ -90,6 +94,12 @@ impl Compiler {
         }
         f
     }
+}
+
+/// `KCSAN_WEAK_MEMORY=1`: build for the weak-memory model (`weak_memory=1` at
+/// run time): function entry/exit instrumentation on.
+fn weak_memory() -> bool {
+    std::env::var_os("KCSAN_WEAK_MEMORY").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The runtime and its dependencies, for link steps of executables.

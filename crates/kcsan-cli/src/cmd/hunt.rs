@@ -422,6 +422,10 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
                         error.get_or_insert(e);
                     }
                     Ok(r) if r.cancelled => {}
+                    // --until-found: a worker may have started (and finished)
+                    // another run before it saw the cancel; that run is past
+                    // the stopping point and does not count.
+                    Ok(_) if a.until_found && runs_to_first.is_some() => {}
                     Ok(r) => {
                         bar.inc(1);
                         let found = !r.titles.is_empty();

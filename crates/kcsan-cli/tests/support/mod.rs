@@ -239,6 +239,7 @@ pub fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
         "KCSAN_VERBOSE",
         "KCSAN_RUNTIME_DIR",
         "KCSAN_INCLUDE_DIR",
+        "KCSAN_WEAK_MEMORY",
     ] {
         cmd.env_remove(var);
     }

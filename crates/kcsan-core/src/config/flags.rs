@@ -253,6 +253,15 @@ flags! {
     strict: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_STRICT",
         startup "it rewrites other options when the runtime starts; set those one by one";
 
+    /// Model weak memory: a watched plain access stays pending, and is checked
+    /// again after each later access of its thread, until a barrier orders it or
+    /// its function returns; races only reordering allows are reported as
+    /// "(reordered)". Needs programs built with function entry/exit
+    /// instrumentation (`KCSAN_WEAK_MEMORY=1 kcsan cc`). Off by default (the
+    /// kernel turns it on with STRICT).
+    weak_memory: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_WEAK_MEMORY",
+        live;
+
     /// Leave signals deliverable while a watchpoint is set up, so races between a
     /// thread and its own signal handlers are found. Off: signals are blocked
     /// during the stall. Defaults to on with strict=1.

@@ -55,6 +55,11 @@ fn stack_lines(out: &mut String, a: &AccessReport) {
     for frame in &a.stack.frames {
         let _ = writeln!(out, " {}", frame.text);
     }
+    // A scoped or reordered access: its top frame is where the scope began
+    // (or the reordered access was made); this is where it was checked.
+    if let Some(to) = &a.reordered_to {
+        let _ = writeln!(out, "  |\n  +-> reordered to: {}", to.text);
+    }
 }
 
 /// The report's title, after `BUG: KCSAN: `: the bug type and the top

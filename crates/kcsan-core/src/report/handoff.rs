@@ -46,12 +46,16 @@ impl AccessInfo {
 pub(crate) struct OtherInfo {
     pub(crate) ai: AccessInfo,
     pub(crate) stack: RawStack,
+    /// For a scoped or reordered access: where it came from (the scope's
+    /// start pc, or the reordered access's stack); empty otherwise.
+    pub(crate) origin: RawStack,
 }
 
 /// An empty entry.
 pub(crate) const EMPTY_OTHER_INFO: OtherInfo = OtherInfo {
     ai: AccessInfo::EMPTY,
     stack: RawStack::EMPTY,
+    origin: RawStack::EMPTY,
 };
 
 /// The entries, indexed by watchpoint slot; lives inside the report lock.

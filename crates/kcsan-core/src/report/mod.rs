@@ -67,8 +67,13 @@ pub struct AccessReport {
     pub task: Task,
     /// The CPU it ran on.
     pub cpu: i32,
-    /// Its stack, runtime frames removed.
+    /// Its stack, runtime frames removed. For a scoped or reordered access,
+    /// the frame of the function where the scope began (or the reordered
+    /// access was made) shows that pc instead.
     pub stack: Stack,
+    /// For a scoped or reordered access: the frame the top frame replaced,
+    /// i.e. where the access was checked ("reordered to:").
+    pub reordered_to: Option<stack::Frame>,
 }
 
 /// One finished report, before formatting.
@@ -141,10 +146,11 @@ fn access_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> AccessInf
 pub(crate) fn set_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType, idx: usize) {
     let _in_runtime = InRuntime::enter(ctx);
     let stack = stack::capture();
+    let origin = ctx.origin_stack(ty);
     let ai = access_info(ctx, addr, size, ty);
     let mut state = STATE.lock();
     debug_assert_eq!(state.handoff[idx].ai.size, 0, "handoff entry {idx} in use");
-    state.handoff[idx] = OtherInfo { ai, stack };
+    state.handoff[idx] = OtherInfo { ai, stack, origin };
 }
 
 // ===== The watcher's side =====
@@ -165,6 +171,7 @@ pub(crate) struct Watched {
 pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx: usize) {
     let _in_runtime = InRuntime::enter(ctx);
     let this_stack = stack::capture();
+    let this_origin = ctx.origin_stack(w.ty);
     let this = access_info(ctx, w.addr, w.size, w.ty);
     let mut state = STATE.lock();
     while state.handoff[idx].ai.size == 0 {
@@ -180,7 +187,14 @@ pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx
         return;
     }
     if value_change != ValueChange::False
-        && print_report(&mut state, value_change, this, &this_stack, Some(&other), w)
+        && print_report(
+            &mut state,
+            value_change,
+            this,
+            (&this_stack, &this_origin),
+            Some(&other),
+            w,
+        )
     {
         drop(state);
         halt_if_asked();
@@ -191,9 +205,17 @@ pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx
 pub(crate) fn unknown_origin(ctx: &Ctx, w: Watched) {
     let _in_runtime = InRuntime::enter(ctx);
     let this_stack = stack::capture();
+    let this_origin = ctx.origin_stack(w.ty);
     let this = access_info(ctx, w.addr, w.size, w.ty);
     let mut state = STATE.lock();
-    if print_report(&mut state, ValueChange::True, this, &this_stack, None, w) {
+    if print_report(
+        &mut state,
+        ValueChange::True,
+        this,
+        (&this_stack, &this_origin),
+        None,
+        w,
+    ) {
         drop(state);
         halt_if_asked();
     }
@@ -235,13 +257,16 @@ fn print_report(
     state: &mut State,
     value_change: ValueChange,
     this: AccessInfo,
-    this_raw: &RawStack,
+    (this_raw, this_origin): (&RawStack, &RawStack),
     other: Option<&OtherInfo>,
     w: Watched,
 ) -> bool {
     let f = config::flags();
-    let this_stack = stack::sanitize(this_raw);
-    let other_stack = other.map(|o| stack::sanitize(&o.stack));
+    let (this_stack, this_to) = stack::sanitize_from(this_raw, this_origin);
+    let (other_stack, other_to) = match other.map(|o| stack::sanitize_from(&o.stack, &o.origin)) {
+        Some((s, to)) => (Some(s), to),
+        None => (None, None),
+    };
     if let Some(os) = &other_stack {
         if f.report_value_change_only
             && value_change == ValueChange::Maybe
@@ -268,7 +293,7 @@ fn print_report(
     ) {
         return false;
     }
-    let side = |ai: &AccessInfo, stack: Stack| AccessReport {
+    let side = |ai: &AccessInfo, stack: Stack, reordered_to: Option<stack::Frame>| AccessReport {
         addr: ai.addr,
         size: ai.size,
         ty: ai.ty,
@@ -280,6 +305,7 @@ fn print_report(
         },
         cpu: ai.cpu,
         stack,
+        reordered_to,
     };
     let is_assert = this.ty.is_assert() || other.is_some_and(|o| o.ai.ty.is_assert());
     let mut diff = w.old ^ w.new;
@@ -292,8 +318,10 @@ fn print_report(
         } else {
             "data-race"
         },
-        other: other.zip(other_stack).map(|(o, s)| side(&o.ai, s)),
-        this: side(&this, this_stack),
+        other: other
+            .zip(other_stack)
+            .map(|(o, s)| side(&o.ai, s, other_to)),
+        this: side(&this, this_stack, this_to),
         value_change: (w.size <= 8 && diff != 0).then_some((w.old, w.new)),
         access_mask: w.access_mask as u64,
     };

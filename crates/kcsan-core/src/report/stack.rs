@@ -165,6 +165,8 @@ const SIGNAL_TRAMPOLINE: &str = "kcsan_rt::signal::trampoline";
 /// and the unwinder.
 pub(crate) fn is_runtime_function(name: &str) -> bool {
     if name.contains("tsan_")
+        || name.starts_with("kcsan::")
+        || name.starts_with("<kcsan::")
         || name.starts_with("_Unwind_")
         || name.starts_with("__wrap_mem")
         || name.contains("_once_size")
@@ -173,6 +175,19 @@ pub(crate) fn is_runtime_function(name: &str) -> bool {
     }
     name.match_indices("kcsan_")
         .any(|(i, _)| !name[i + "kcsan_".len()..].starts_with("test"))
+}
+
+/// Whether a frame is where Rust's std starts running user code: a thread's
+/// closure (`std::sys::backtrace::__rust_begin_short_backtrace`), `main`
+/// (the same function, via `std::rt::lang_start`), or a libtest test
+/// (`test::__rust_begin_short_backtrace`). What lies below it is std's
+/// thread-start and runtime-start machinery, which Rust's own panic
+/// backtraces hide too.
+fn is_rust_start_frame(name: &str) -> bool {
+    // v0 mangling (nightly's default) names the instance with its generic
+    // arguments: `...::__rust_begin_short_backtrace::<app::main::{closure#0}, ()>`.
+    let path = name.split("::<").next().unwrap_or(name);
+    path.ends_with("__rust_begin_short_backtrace")
 }
 
 /// Whether a function may sit between runtime frames without ending the
@@ -201,6 +216,9 @@ impl Stack {
         self.frames
             .iter()
             .find(|f| f.pc == first_pc && !f.inlined)
+            // The containing function was cut (user code inlined into
+            // std's thread-start frame): name the innermost frame instead.
+            .or(self.frames.first())
             .and_then(|f| f.function.clone())
             .unwrap_or_else(|| format!("0x{first_pc:x}"))
     }
@@ -213,6 +231,7 @@ impl Stack {
             .iter()
             .find(|f| f.pc == first_pc && !f.inlined)
             .map(|f| f.text.split(' ').next().unwrap_or("").to_owned())
+            .or_else(|| self.frames.first().and_then(|f| f.function.clone()))
             .unwrap_or_else(|| format!("0x{first_pc:x}"))
     }
 }
@@ -245,9 +264,82 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
         .skip(skip)
         .position(|frames| outer_name(frames).contains(SIGNAL_TRAMPOLINE))
         .map_or(per_pc.len(), |i| skip + i);
-    Stack {
-        frames: per_pc.into_iter().take(end).skip(skip).flatten().collect(),
+    let mut frames: Vec<Frame> = per_pc.into_iter().take(end).skip(skip).flatten().collect();
+    // The kcsan API crate's functions inlined at the access (UnsafeCell's
+    // with_mut, the atomics' methods) are the runtime's too.
+    let inlined_runtime = frames
+        .iter()
+        .take_while(|f| f.inlined && f.function.as_deref().is_some_and(is_runtime_function))
+        .count();
+    frames.drain(..inlined_runtime);
+    // Per frame, not per pc: in optimised code the user's closure is often
+    // inlined into the start frame itself.
+    if let Some(start) = frames
+        .iter()
+        .position(|f| f.function.as_deref().is_some_and(is_rust_start_frame))
+    {
+        frames.truncate(start);
     }
+    Stack { frames }
+}
+
+/// As [`sanitize`], for a scoped or reordered access made at `origin` (a
+/// stack whose first non-runtime pc is the origin `ip`; empty: none): the
+/// frame of the function containing `ip` is replaced by `ip`, and frames
+/// above it are dropped (the kernel's `replace_stack_entry`). Also returns
+/// the replaced frame, where the access was checked ("reordered to:"). Falls
+/// back to [`sanitize`] if no frame is in that function.
+pub(crate) fn sanitize_from(raw: &RawStack, origin: &RawStack) -> (Stack, Option<Frame>) {
+    let Some(ip) = (origin.len > 0)
+        .then(|| sanitize(origin).top_pc())
+        .filter(|&ip| ip != 0)
+    else {
+        return (sanitize(raw), None);
+    };
+    let at_ip = symbolize(ip);
+    let Some(func) = at_ip.last().and_then(|f| f.function.clone()) else {
+        return (sanitize(raw), None);
+    };
+    let full = sanitize_keep(raw);
+    let Some(i) = full
+        .iter()
+        .position(|frames| frames.last().and_then(|f| f.function.as_deref()) == Some(&func))
+    else {
+        return (sanitize(raw), None);
+    };
+    let replaced = full[i].first().cloned();
+    let frames = at_ip
+        .into_iter()
+        .chain(full.into_iter().skip(i + 1).flatten())
+        .collect();
+    (Stack { frames }, replaced)
+}
+
+/// The symbolized frames of `raw` per pc, up to a signal trampoline (the
+/// runtime prefix kept).
+fn sanitize_keep(raw: &RawStack) -> Vec<Vec<Frame>> {
+    let mut per_pc: Vec<Vec<Frame>> = raw.as_slice().iter().map(|&pc| symbolize(pc)).collect();
+    // Skip the runtime prefix so a signal trampoline below the access ends
+    // the stack, as in `sanitize`.
+    let start = per_pc
+        .iter()
+        .position(|frames| {
+            let name = frames
+                .last()
+                .and_then(|f| f.function.clone())
+                .unwrap_or_default();
+            !is_runtime_function(&name) && !is_runtime_helper(&name)
+        })
+        .unwrap_or(per_pc.len());
+    if let Some(end) = per_pc.iter().skip(start).position(|frames| {
+        frames
+            .last()
+            .and_then(|f| f.function.as_deref())
+            .is_some_and(|n| n.contains(SIGNAL_TRAMPOLINE))
+    }) {
+        per_pc.truncate(start + end);
+    }
+    per_pc
 }
 
 #[cfg(test)]
@@ -263,6 +355,8 @@ mod tests {
             "kcsan_rt::tsan::__tsan_write4",
             "_Unwind_Backtrace",
             "kcsan_disable_current",
+            "kcsan::cell::UnsafeCell<u64>::with_mut",
+            "<kcsan::sync::atomic::AtomicU64>::fetch_add",
         ] {
             assert!(is_runtime_function(n), "{n}");
         }
@@ -272,9 +366,24 @@ mod tests {
             "kcsan_test_basic",
             "worker",
             "std::thread::spawn",
+            "mycrate::kcsan::shim",
         ] {
             assert!(!is_runtime_function(n), "{n}");
         }
+    }
+
+    #[test]
+    fn rust_start_frames_are_recognised() {
+        for n in [
+            "std::sys::backtrace::__rust_begin_short_backtrace",
+            "test::__rust_begin_short_backtrace",
+            "std::sys::backtrace::__rust_begin_short_backtrace::<app::run::{closure#0}, ()>",
+        ] {
+            assert!(is_rust_start_frame(n), "{n}");
+        }
+        assert!(!is_rust_start_frame(
+            "std::thread::lifecycle::spawn_unchecked::{{closure}}"
+        ));
     }
 
     #[test]

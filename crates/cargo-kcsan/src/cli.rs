@@ -1,0 +1,446 @@
+//! The command line: `cargo kcsan [OPTIONS] <test|run|build|bench|clean> [cargo arguments]`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+use crate::toolchain::{Route, Toolchain};
+use crate::wrapper;
+
+const USAGE: &str = "\
+cargo kcsan: check Rust crates for data races with KCSAN
+
+Usage: cargo kcsan [OPTIONS] <COMMAND> [CARGO ARGUMENTS]...
+
+Commands (run the cargo command of the same name, instrumented):
+  test, t     build and run the tests
+  run, r      build and run a binary or example
+  build, b    build
+  bench       build and run the benchmarks
+  clean       remove cargo kcsan's build directory (target/kcsan)
+  runtime     print the path of the runtime object Rust programs link
+              (for linking by hand: -Clink-arg=PATH)
+
+Options (before the command):
+  --instrument <PKG>[,<PKG>...]  also instrument these dependencies (repeatable);
+                                 the workspace members always are
+  --route <stable|nightly>       how to instrument: `stable` (the LLVM pass list,
+                                 any toolchain) or `nightly` (-Zsanitizer=thread);
+                                 default: nightly on a nightly toolchain
+  --build-std                    nightly route: rebuild and instrument std too
+                                 (needs rust-src)
+  -h, --help                     print this help
+  -V, --version                  print the version
+
+Everything after the command goes to cargo unchanged. KCSAN_OPTIONS reaches the
+programs (`KCSAN_OPTIONS=udelay_task=200 cargo kcsan test`). A program that
+reported a race exits with status 66, so `cargo kcsan test` fails.
+Builds go to target/kcsan, apart from your normal builds.";
+
+/// cargo kcsan's own options.
+#[derive(Debug, Default)]
+struct Options {
+    instrument: Vec<String>,
+    route: Option<String>,
+    build_std: bool,
+}
+
+/// The cargo subcommands cargo kcsan runs (with cargo's aliases).
+fn cargo_command(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "test" | "t" => "test",
+        "run" | "r" => "run",
+        "build" | "b" => "build",
+        "bench" => "bench",
+        "clean" => "clean",
+        "runtime" => "runtime",
+        _ => return None,
+    })
+}
+
+/// The whole command line, parsed: options, the command, cargo's arguments.
+fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<OsString>)>> {
+    // Cargo runs `cargo-kcsan kcsan ARGS...`; `cargo-kcsan ARGS...` works too.
+    if args.first().is_some_and(|a| a == "kcsan") {
+        args.remove(0);
+    }
+    let mut opts = Options::default();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let Some(s) = arg.to_str() else {
+            bail!("argument {arg:?} is not valid UTF-8");
+        };
+        let (name, inline) = match s.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (s, None),
+        };
+        let mut value = |what: &str| -> Result<String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it
+                    .next()
+                    .and_then(|v| v.into_string().ok())
+                    .with_context(|| format!("{name} needs a value: {name} <{what}>")),
+            }
+        };
+        match name {
+            "-h" | "--help" | "help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            "-V" | "--version" => {
+                println!("cargo-kcsan {}", env!("CARGO_PKG_VERSION"));
+                return Ok(None);
+            }
+            "--instrument" => {
+                let v = value("PKG")?;
+                opts.instrument
+                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
+            }
+            "--route" => opts.route = Some(value("stable|nightly")?),
+            "--build-std" => opts.build_std = true,
+            _ if s.starts_with('-') => bail!(
+                "unknown option `{s}` for cargo kcsan (its own options go before the command; \
+                 cargo's after it: `cargo kcsan test {s}`); see `cargo kcsan --help`"
+            ),
+            _ => match cargo_command(s) {
+                Some(cmd) => return Ok(Some((opts, cmd, it.collect()))),
+                None => bail!(
+                    "unknown command `{s}`: cargo kcsan runs test, run, build, bench, clean or runtime \
+                     (`cargo kcsan test`); see `cargo kcsan --help`"
+                ),
+            },
+        }
+    }
+    bail!("missing command: try `cargo kcsan test` (see `cargo kcsan --help`)")
+}
+
+/// The route to use, after checking that the toolchain can take it.
+fn choose_route(opts: &Options, tc: &Toolchain) -> Result<Route> {
+    let route = match opts.route.as_deref() {
+        None if opts.build_std => Route::NightlyBuildStd,
+        None if tc.is_nightly() => Route::Nightly,
+        None => Route::Stable,
+        Some("stable") if opts.build_std => {
+            bail!("--build-std needs the nightly route, not --route stable")
+        }
+        Some("stable") => Route::Stable,
+        Some("nightly") if opts.build_std => Route::NightlyBuildStd,
+        Some("nightly") => Route::Nightly,
+        Some(r) => bail!("unknown route `{r}`: use --route stable or --route nightly"),
+    };
+    if route.is_zsanitizer() && !tc.is_nightly() {
+        bail!(
+            "the nightly route (-Zsanitizer=thread{}) needs a nightly toolchain, but rustc is \
+             {}; run `cargo +nightly kcsan ...` (install one with `rustup toolchain install \
+             nightly`), or use the stable route (`--route stable`, the default on stable)",
+            if opts.build_std { ", --build-std" } else { "" },
+            tc.release
+        );
+    }
+    if route == Route::NightlyBuildStd && !tc.has_rust_src()? {
+        bail!(
+            "--build-std needs the standard library's sources, which toolchain {} lacks: run \
+             `rustup component add rust-src --toolchain {}`",
+            tc.rustup_name(),
+            tc.rustup_name()
+        );
+    }
+    Ok(route)
+}
+
+/// The parts of `cargo metadata` cargo kcsan needs.
+struct Metadata {
+    members: Vec<String>,
+    all_packages: Vec<String>,
+    target_dir: PathBuf,
+}
+
+/// `--manifest-path` from cargo's arguments (before `--`), if any.
+fn manifest_path(cargo_args: &[OsString]) -> Option<OsString> {
+    let mut it = cargo_args.iter().take_while(|a| *a != "--");
+    while let Some(a) = it.next() {
+        let s = a.to_string_lossy();
+        if s == "--manifest-path" {
+            return it.next().cloned();
+        }
+        if let Some(v) = s.strip_prefix("--manifest-path=") {
+            return Some(v.into());
+        }
+    }
+    None
+}
+
+fn metadata(cargo: &OsString, cargo_args: &[OsString], with_deps: bool) -> Result<Metadata> {
+    let mut cmd = Command::new(cargo);
+    cmd.args(["metadata", "--format-version", "1"]);
+    if !with_deps {
+        cmd.arg("--no-deps");
+    }
+    if let Some(m) = manifest_path(cargo_args) {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    let out = cmd.output().context("cannot run `cargo metadata`")?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        if err.contains("could not find `Cargo.toml`") {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            bail!(
+                "no Cargo.toml in {} or any parent directory: run cargo kcsan inside a crate, or \
+                 pass --manifest-path PATH after the command",
+                cwd.display()
+            );
+        }
+        bail!("`cargo metadata` failed: {}", err.trim());
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("cannot parse `cargo metadata` output")?;
+    let names = |filter: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+        v["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| filter(p))
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let members_ids: Vec<&str> = v["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str())
+        .collect();
+    Ok(Metadata {
+        members: names(&|p| p["id"].as_str().is_some_and(|id| members_ids.contains(&id))),
+        all_packages: names(&|_| true),
+        target_dir: PathBuf::from(
+            v["target_directory"]
+                .as_str()
+                .context("`cargo metadata` gave no target_directory")?,
+        ),
+    })
+}
+
+/// Appends flags to the rustflags cargo will see, in whichever variable the
+/// user already uses (`CARGO_ENCODED_RUSTFLAGS` wins over `RUSTFLAGS`).
+fn append_flags(cmd: &mut Command, var: &str, encoded_var: Option<&str>, extra: &[String]) {
+    if let Some(enc) = encoded_var.and_then(|e| std::env::var(e).ok().map(|v| (e, v))) {
+        let mut parts: Vec<String> = enc
+            .1
+            .split('\x1f')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        parts.extend(extra.iter().cloned());
+        cmd.env(enc.0, parts.join("\x1f"));
+        return;
+    }
+    let mut v = std::env::var(var).unwrap_or_default();
+    for f in extra {
+        if !v.is_empty() {
+            v.push(' ');
+        }
+        v.push_str(f);
+    }
+    cmd.env(var, v);
+}
+
+/// Runs cargo kcsan; returns cargo's exit code.
+pub(crate) fn main() -> Result<ExitCode> {
+    let Some((opts, command, mut cargo_args)) = parse(std::env::args_os().skip(1).collect())?
+    else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    if command == "runtime" {
+        println!("{}", crate::runtime::object()?.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let meta = metadata(&cargo, &cargo_args, !opts.instrument.is_empty())?;
+    let target_dir = meta.target_dir.join("kcsan");
+
+    if command == "clean" {
+        if target_dir.exists() {
+            std::fs::remove_dir_all(&target_dir)
+                .with_context(|| format!("cannot remove {}", target_dir.display()))?;
+        }
+        eprintln!("cargo kcsan: removed {}", target_dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let tc = Toolchain::detect()?;
+    let route = choose_route(&opts, &tc)?;
+    for p in &opts.instrument {
+        if !meta.all_packages.contains(p) {
+            bail!(
+                "--instrument {p}: no package named `{p}` among the dependencies (see `cargo tree`)"
+            );
+        }
+    }
+
+    // An explicit target: cargo then passes --target to rustc for the
+    // program's crates only, which is how the wrapper recognises host crates.
+    let before_dashdash = cargo_args.iter().take_while(|a| *a != "--");
+    let given_target = before_dashdash
+        .clone()
+        .position(|a| a == "--target")
+        .and_then(|i| {
+            cargo_args
+                .get(i + 1)
+                .map(|t| t.to_string_lossy().into_owned())
+        })
+        .or_else(|| {
+            cargo_args
+                .iter()
+                .take_while(|a| *a != "--")
+                .find_map(|a| a.to_str()?.strip_prefix("--target=").map(str::to_owned))
+        });
+    match given_target {
+        Some(t) if t != tc.host => bail!(
+            "--target {t}: cargo kcsan builds for the host ({}) only, the platform the runtime \
+             is built for",
+            tc.host
+        ),
+        Some(_) => {}
+        None => {
+            cargo_args.splice(0..0, ["--target".into(), tc.host.clone().into()]);
+        }
+    }
+    if route == Route::NightlyBuildStd {
+        cargo_args.insert(0, "-Zbuild-std".into());
+    }
+
+    let runtime = crate::runtime::object()?;
+    let mut instrument: Vec<String> = meta
+        .members
+        .iter()
+        .chain(&opts.instrument)
+        .filter(|p| !wrapper::KCSAN_PACKAGES.contains(&p.as_str()))
+        .cloned()
+        .collect();
+    instrument.dedup();
+
+    // One line, so that a log says what was checked and how.
+    eprintln!(
+        "cargo kcsan: instrumenting {} ({} route{}); runtime {}",
+        if route == Route::NightlyBuildStd {
+            "every crate of the program, std included".to_owned()
+        } else {
+            instrument.join(", ")
+        },
+        route.name(),
+        match route {
+            Route::Stable => ": -Cpasses=...tsan",
+            _ => ": -Zsanitizer=thread",
+        },
+        runtime.display()
+    );
+    let mut cmd = Command::new(&cargo);
+    cmd.arg(command).args(&cargo_args);
+    cmd.env(wrapper::ROLE_ENV, "rustc")
+        .env(wrapper::ROUTE_ENV, route.name())
+        .env(wrapper::INSTRUMENT_ENV, instrument.join(","))
+        .env(wrapper::RUNTIME_ENV, &runtime)
+        .env(
+            wrapper::INNER_WRAPPER_ENV,
+            std::env::var_os("RUSTC_WRAPPER").unwrap_or_default(),
+        )
+        .env("RUSTC_WRAPPER", std::env::current_exe()?);
+    let user_target_dir = cargo_args
+        .iter()
+        .any(|a| a == "--target-dir" || a.to_string_lossy().starts_with("--target-dir="));
+    if !user_target_dir {
+        cmd.env("CARGO_TARGET_DIR", &target_dir);
+    }
+    // `--cfg kcsan` turns the kcsan crate's checks on (and the user's own
+    // `#[cfg(kcsan)]` code). `kcsan_build` makes cargo rebuild when the route,
+    // the instrumented set or the runtime changes: cargo does not see what
+    // the wrapper adds, but it does fingerprint RUSTFLAGS.
+    // The wrapper's own binary counts too: a new cargo-kcsan may add other flags.
+    let mtime = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs())
+    };
+    let stamp = mtime(&runtime).max(mtime(&std::env::current_exe()?));
+    let mut list = instrument.clone();
+    list.sort();
+    let rustflags = vec![
+        "--cfg=kcsan".to_owned(),
+        format!(
+            "--cfg=kcsan_build=\"{}-{}-{stamp}\"",
+            route.name(),
+            list.join("+")
+        ),
+    ];
+    append_flags(
+        &mut cmd,
+        "RUSTFLAGS",
+        Some("CARGO_ENCODED_RUSTFLAGS"),
+        &rustflags,
+    );
+    // Doctests are compiled by rustdoc, not through the wrapper: instrument
+    // them and link the runtime (they link the instrumented library).
+    let mut docflags = rustflags.clone();
+    docflags.extend(route.instrument_flags().iter().map(|s| s.to_string()));
+    if route == Route::Nightly {
+        docflags.push("-Cunsafe-allow-abi-mismatch=sanitizer".into());
+    }
+    docflags.push(format!("-Clink-arg={}", runtime.display()));
+    append_flags(&mut cmd, "RUSTDOCFLAGS", None, &docflags);
+
+    let status = cmd.status().context("cannot run cargo")?;
+    Ok(match status.code() {
+        Some(c) => ExitCode::from(c.clamp(0, 255) as u8),
+        None => ExitCode::from(101),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Result<Option<(Options, &'static str, Vec<OsString>)>> {
+        parse(s.split_whitespace().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn options_go_before_the_command() {
+        let (o, c, rest) = parse_str("kcsan --instrument a,b --instrument=c t --release -- x")
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.instrument, ["a", "b", "c"]);
+        assert_eq!(c, "test");
+        assert_eq!(rest, ["--release", "--", "x"]);
+    }
+
+    #[test]
+    fn bad_input_says_what_to_run() {
+        let e = parse_str("kcsan frobnicate").unwrap_err().to_string();
+        assert!(
+            e.contains("unknown command `frobnicate`") && e.contains("cargo kcsan test"),
+            "{e}"
+        );
+        let e = parse_str("kcsan --frob test").unwrap_err().to_string();
+        assert!(e.contains("unknown option `--frob`"), "{e}");
+        let e = parse_str("kcsan").unwrap_err().to_string();
+        assert!(e.contains("missing command"), "{e}");
+        let e = parse_str("kcsan --instrument").unwrap_err().to_string();
+        assert!(e.contains("--instrument needs a value"), "{e}");
+    }
+
+    #[test]
+    fn manifest_path_is_found_before_the_program_arguments() {
+        let a = |s: &str| s.split_whitespace().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            manifest_path(&a("--manifest-path x/Cargo.toml")),
+            Some("x/Cargo.toml".into())
+        );
+        assert_eq!(manifest_path(&a("--manifest-path=y")), Some("y".into()));
+        assert_eq!(manifest_path(&a("-- --manifest-path z")), None);
+    }
+}

@@ -1,0 +1,364 @@
+//! End-to-end tests of `cargo kcsan`: the sample crates under `tests/rust/`
+//! (and the README's example) built and run with `cargo kcsan`, as a user
+//! would: through cargo's subcommand lookup on `PATH`.
+//!
+//! The runtime is the `libkcsan_rt.a` beside the tested cargo-kcsan binary
+//! (`cargo build --release` / `cargo test --release` put it there). Builds
+//! share `target/rust-tests` so that reruns are incremental.
+//!
+//! Race detection is probabilistic: the racy crate is rerun until every
+//! expected race has been seen, within a bounded number of attempts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root exists")
+}
+
+/// `cargo [+toolchain] kcsan ARGS` in `dir`, with the tested cargo-kcsan
+/// first on PATH and no inherited build settings.
+fn cargo_kcsan(dir: &Path, toolchain: Option<&str>, args: &[&str]) -> Output {
+    cargo_kcsan_env(dir, toolchain, args, &[])
+}
+
+/// [`cargo_kcsan`] with extra environment variables.
+fn cargo_kcsan_env(
+    dir: &Path,
+    toolchain: Option<&str>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-kcsan"))
+        .parent()
+        .expect("the binary has a directory")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH can be joined");
+    let mut c = Command::new("cargo");
+    if let Some(tc) = toolchain {
+        c.arg(format!("+{tc}"));
+    }
+    c.arg("kcsan")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("CARGO_TARGET_DIR", root().join("target/rust-tests"));
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC",
+        "CARGO",
+        "RUSTUP_TOOLCHAIN",
+        "KCSAN_OPTIONS",
+        "KCSAN_RUNTIME_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
+        c.env_remove(var);
+    }
+    c.envs(env.iter().copied());
+    c.output().expect("cargo runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn sample(name: &str) -> PathBuf {
+    root().join("tests/rust").join(name)
+}
+
+/// A legacy-mangling hash suffix (`::h0123456789abcdef`) left in a name.
+fn has_hash_suffix(s: &str) -> bool {
+    s.match_indices("::h").any(|(i, _)| {
+        let rest = &s[i + 3..];
+        rest.len() >= 16 && rest[..16].chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// Checks what every Rust report must look like.
+fn assert_rust_report_shape(out: &str) {
+    assert!(
+        out.contains("src/lib.rs:"),
+        "frames carry file:line:\n{out}"
+    );
+    assert!(!has_hash_suffix(out), "no hash suffixes in names:\n{out}");
+    for runtime in [
+        "__tsan_",
+        "kcsan_core::",
+        "kcsan_rt::",
+        "__rust_begin_short_backtrace",
+        "thread_start",
+        "start_thread",
+    ] {
+        assert!(
+            !out.contains(runtime),
+            "`{runtime}` frames are left out of reports:\n{out}"
+        );
+    }
+}
+
+/// Runs the racy crate until each of its three races has been reported.
+fn racy_crate_reports_every_race(toolchain: Option<&str>) {
+    let expected = [
+        "data-race in racy::counter_bump / racy::counter_bump",
+        "racy::cell_write",
+        "racy::atomic_bump_plain",
+    ];
+    let mut seen = [false; 3];
+    let mut log = String::new();
+    for _attempt in 0..5 {
+        let o = cargo_kcsan(&sample("racy"), toolchain, &["test", "--release"]);
+        let out = text(&o);
+        let route = match toolchain {
+            Some("nightly") => "(nightly route: -Zsanitizer=thread)",
+            _ => "(stable route: -Cpasses=...tsan)",
+        };
+        assert!(
+            out.contains(&format!("cargo kcsan: instrumenting racy {route}")),
+            "the toolchain's default route is used:\n{out}"
+        );
+        let titles: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("BUG: KCSAN:"))
+            .collect();
+        if !titles.is_empty() {
+            assert!(
+                !o.status.success(),
+                "a test binary that reported exits non-zero, and so does cargo kcsan:\n{out}"
+            );
+            assert!(
+                out.contains("exit status: 66"),
+                "the runtime's exitcode:\n{out}"
+            );
+            assert_rust_report_shape(&out);
+        } else {
+            assert!(
+                out.contains("test result: ok. 3 passed"),
+                "the racy crate builds and runs:\n{out}"
+            );
+        }
+        for (i, e) in expected.iter().enumerate() {
+            seen[i] |= titles.iter().any(|t| t.contains(e));
+        }
+        log.push_str(&out);
+        if seen.iter().all(|s| *s) {
+            return;
+        }
+    }
+    panic!("not every race was reported ({seen:?} for {expected:?}):\n{log}");
+}
+
+#[test]
+fn racy_crate_is_reported_on_stable() {
+    racy_crate_reports_every_race(Some("stable"));
+}
+
+#[test]
+fn racy_crate_is_reported_on_nightly() {
+    if has_nightly() {
+        racy_crate_reports_every_race(Some("nightly"));
+    }
+}
+
+#[test]
+fn clean_crate_that_leans_on_std_is_silent() {
+    let o = cargo_kcsan(&sample("clean"), Some("stable"), &["test", "--release"]);
+    let out = text(&o);
+    assert!(o.status.success(), "no race, exit 0:\n{out}");
+    assert!(
+        out.contains("test result: ok. 5 passed"),
+        "all tests ran:\n{out}"
+    );
+    assert!(
+        out.contains("test result: ok. 1 passed"),
+        "the doctest, linked with the runtime by rustdoc, ran:\n{out}"
+    );
+    assert!(!out.contains("KCSAN"), "no report at all:\n{out}");
+}
+
+fn has_nightly() -> bool {
+    let ok = Command::new("cargo")
+        .args(["+nightly", "--version"])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "skipped: no nightly toolchain (install one with `rustup toolchain install nightly`)"
+        );
+    }
+    ok
+}
+
+#[test]
+fn api_crate_race_tests_pass_on_stable() {
+    api_crate_race_tests_pass("stable");
+}
+
+#[test]
+fn api_crate_race_tests_pass_on_nightly() {
+    if has_nightly() {
+        api_crate_race_tests_pass("nightly");
+    }
+}
+
+fn api_crate_race_tests_pass(toolchain: &str) {
+    let o = cargo_kcsan(&sample("api"), Some(toolchain), &["test", "--release"]);
+    let out = text(&o);
+    assert!(o.status.success(), "every expect/never test passes:\n{out}");
+    assert!(
+        out.contains("test result: ok. 11 passed; 0 failed; 0 ignored"),
+        "under cargo kcsan nothing is ignored:\n{out}"
+    );
+    assert!(
+        !out.contains("BUG: KCSAN"),
+        "the harness consumes the reports it captures:\n{out}"
+    );
+}
+
+#[test]
+fn api_crate_builds_without_kcsan() {
+    // Plain `cargo test`: the kcsan types are std's, runtime tests are ignored.
+    let o = Command::new("cargo")
+        .args(["+stable", "test", "--release"])
+        .current_dir(sample("api"))
+        .env("CARGO_TARGET_DIR", root().join("target/rust-tests"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO")
+        .output()
+        .expect("cargo runs");
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("test result: ok. 5 passed; 0 failed; 6 ignored"),
+        "the runtime's tests are ignored without --cfg kcsan:\n{out}"
+    );
+}
+
+#[test]
+fn kcsan_crate_passes_its_own_tests_under_cargo_kcsan() {
+    // The kcsan crate's unit tests and doctests with --cfg kcsan: its checked
+    // types, macros and the harness (the test module's doctest finds a race).
+    let o = cargo_kcsan(
+        &root(),
+        Some("stable"),
+        &["test", "--release", "-p", "kcsan"],
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    let instrumented: Vec<&str> = out
+        .lines()
+        .find_map(|l| l.strip_prefix("cargo kcsan: instrumenting "))
+        .and_then(|l| l.split(" (").next())
+        .expect("cargo kcsan prints its plan")
+        .split(", ")
+        .collect();
+    for ours in ["kcsan", "kcsan-core", "kcsan-rt", "kcsan-symbolize"] {
+        assert!(
+            !instrumented.contains(&ours),
+            "{ours} is never instrumented: {instrumented:?}"
+        );
+    }
+    assert!(
+        out.contains("src/test.rs - test (line ") && !out.contains("BUG: KCSAN"),
+        "the harness's doctest ran and consumed its report:\n{out}"
+    );
+}
+
+#[test]
+fn kcsan_options_reach_the_program() {
+    // A bad option stops the program before main with the runtime's error:
+    // proof that KCSAN_OPTIONS went through cargo kcsan and cargo to it.
+    let o = cargo_kcsan_env(
+        &root().join("examples/rust"),
+        Some("stable"),
+        &["run", "--release"],
+        &[("KCSAN_OPTIONS", "no_such_option=1")],
+    );
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("kcsan: error: unknown option 'no_such_option'"),
+        "the runtime saw KCSAN_OPTIONS:\n{out}"
+    );
+}
+
+#[test]
+fn readme_example_is_reported() {
+    let dir = root().join("examples/rust");
+    let mut log = String::new();
+    for _attempt in 0..5 {
+        let o = cargo_kcsan(&dir, Some("stable"), &["run", "--release"]);
+        let out = text(&o);
+        if out.contains("BUG: KCSAN: data-race in racy_counter::bump / racy_counter::bump") {
+            assert_eq!(
+                o.status.code(),
+                Some(66),
+                "the program's exit status:\n{out}"
+            );
+            assert!(out.contains("src/main.rs:"), "file:line:\n{out}");
+            assert!(out.contains("Comm: worker-"), "the thread's name:\n{out}");
+            return;
+        }
+        log.push_str(&out);
+    }
+    panic!("the example's race was not reported:\n{log}");
+}
+
+#[test]
+fn bad_input_says_what_to_run() {
+    let racy = sample("racy");
+    let cases: [(&[&str], &str); 5] = [
+        (&["frobnicate"], "unknown command `frobnicate`"),
+        (&["--frob", "test"], "unknown option `--frob`"),
+        (
+            &["--route", "nightly", "test"],
+            "rustup toolchain install nightly",
+        ),
+        (
+            &["test", "--target", "aarch64-unknown-linux-gnu"],
+            "builds for the host",
+        ),
+        (
+            &["--instrument", "nosuchcrate", "test"],
+            "no package named `nosuchcrate`",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = cargo_kcsan(&racy, Some("stable"), args);
+        let out = text(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?} is a usage error:\n{out}"
+        );
+        assert!(
+            out.contains("cargo kcsan: error: "),
+            "{args:?}: one error line:\n{out}"
+        );
+        assert!(out.contains(want), "{args:?} should say `{want}`:\n{out}");
+    }
+    let empty = std::env::temp_dir().join(format!("cargo-kcsan-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = cargo_kcsan(&empty, Some("stable"), &["test"]);
+    let out = text(&o);
+    let _ = std::fs::remove_dir(&empty);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("no Cargo.toml") && out.contains("--manifest-path"),
+        "a missing crate is named:\n{out}"
+    );
+}

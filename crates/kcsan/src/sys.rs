@@ -1,0 +1,99 @@
+//! The runtime's C ABI (libkcsan_rt's `kcsan_*` functions, `include/kcsan.h`)
+//! under `cfg(kcsan)`, and empty inline stand-ins without it, so the rest of
+//! the crate calls one set of functions and compiles to nothing when checking
+//! is off.
+//!
+//! The runtime is linked into the program by `cargo kcsan`; this crate never
+//! depends on it at the Rust level (it is a separately built, uninstrumented
+//! library: the kernel's `KCSAN_SANITIZE := n`).
+
+#[cfg(kcsan)]
+mod imp {
+    use core::ffi::{c_int, c_ulong, c_void};
+
+    unsafe extern "C" {
+        fn __kcsan_check_access(ptr: *const c_void, size: usize, ty: c_int);
+        fn kcsan_disable_current();
+        fn kcsan_enable_current();
+        fn kcsan_enable_current_nowarn();
+        fn kcsan_nestable_atomic_begin();
+        fn kcsan_nestable_atomic_end();
+        fn kcsan_flat_atomic_begin();
+        fn kcsan_flat_atomic_end();
+        fn kcsan_atomic_next(n: c_int);
+        fn kcsan_set_access_mask(mask: c_ulong);
+    }
+
+    /// Checks an access; `ty` holds `ACCESS_*` bits.
+    ///
+    /// The runtime only reads `ptr..ptr + size` (the watcher's value check),
+    /// and only while the access it stands for is about to happen, so any
+    /// address the caller is about to access is fine.
+    #[inline(always)]
+    pub(crate) fn check(ptr: *const u8, size: usize, ty: u32) {
+        // SAFETY:
+        // - the runtime reads at most `size` bytes at `ptr`, which the caller
+        //   is about to access itself (every caller checks an access it makes,
+        //   or an assertion on memory it can name);
+        // - the runtime never unwinds.
+        unsafe { __kcsan_check_access(ptr.cast(), size, ty as c_int) }
+    }
+
+    macro_rules! forward {
+        ($($name:ident => $c:ident;)*) => {$(
+            #[inline(always)]
+            pub(crate) fn $name() {
+                // SAFETY: a per-thread counter update in the runtime; no
+                // pointers, no preconditions.
+                unsafe { $c() }
+            }
+        )*};
+    }
+    forward! {
+        disable_current => kcsan_disable_current;
+        enable_current => kcsan_enable_current;
+        enable_current_nowarn => kcsan_enable_current_nowarn;
+        nestable_atomic_begin => kcsan_nestable_atomic_begin;
+        nestable_atomic_end => kcsan_nestable_atomic_end;
+        flat_atomic_begin => kcsan_flat_atomic_begin;
+        flat_atomic_end => kcsan_flat_atomic_end;
+    }
+
+    #[inline(always)]
+    pub(crate) fn atomic_next(n: i32) {
+        // SAFETY: sets a per-thread counter; no preconditions.
+        unsafe { kcsan_atomic_next(n) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn set_access_mask(mask: u64) {
+        // SAFETY: sets a per-thread mask; no preconditions.
+        unsafe { kcsan_set_access_mask(mask as c_ulong) }
+    }
+}
+
+#[cfg(not(kcsan))]
+mod imp {
+    #[inline(always)]
+    pub(crate) fn check(_ptr: *const u8, _size: usize, _ty: u32) {}
+    #[inline(always)]
+    pub(crate) fn disable_current() {}
+    #[inline(always)]
+    pub(crate) fn enable_current() {}
+    #[inline(always)]
+    pub(crate) fn enable_current_nowarn() {}
+    #[inline(always)]
+    pub(crate) fn nestable_atomic_begin() {}
+    #[inline(always)]
+    pub(crate) fn nestable_atomic_end() {}
+    #[inline(always)]
+    pub(crate) fn flat_atomic_begin() {}
+    #[inline(always)]
+    pub(crate) fn flat_atomic_end() {}
+    #[inline(always)]
+    pub(crate) fn atomic_next(_n: i32) {}
+    #[inline(always)]
+    pub(crate) fn set_access_mask(_mask: u64) {}
+}
+
+pub(crate) use imp::*;
