@@ -86,6 +86,7 @@ fn try_start() -> Result<(), String> {
     let _ = std::fs::remove_file(&path);
     let listener =
         UnixListener::bind(&path).map_err(|e| format!("cannot bind {}: {e}", path.display()))?;
+    let listener = out_of_the_way(listener);
     // The directory already keeps other users out; the mode says so too.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
@@ -103,8 +104,34 @@ fn try_start() -> Result<(), String> {
     Ok(())
 }
 
+/// The lowest descriptor number the listening socket moves to.
+const HIGH_FD: i32 = 512;
+
+/// Moves the listening socket to a high descriptor number. A program that
+/// closes every descriptor it did not open (a daemon's `closefrom(3)`) and
+/// then opens its own gets the lowest free numbers; with ours far above
+/// them, the number is not reused under the server's feet. If the move
+/// fails (a low descriptor limit), the socket keeps its number.
+fn out_of_the_way(listener: UnixListener) -> UnixListener {
+    use std::os::fd::FromRawFd;
+    // SAFETY: F_DUPFD_CLOEXEC duplicates a descriptor we own; on success the
+    // new descriptor is owned by the returned listener and the old one is
+    // closed when `listener` drops.
+    unsafe {
+        let high = libc::fcntl(listener.as_raw_fd(), libc::F_DUPFD_CLOEXEC, HIGH_FD);
+        if high < 0 {
+            return listener;
+        }
+        UnixListener::from_raw_fd(high)
+    }
+}
+
 /// Starts the server thread with every signal blocked (it inherits the mask).
+/// The socket's identity is taken here, before the program can touch its
+/// descriptor: a server thread that starts late must not adopt whatever
+/// the number refers to by then.
 fn spawn(listener: UnixListener) -> std::io::Result<()> {
+    let ours = identity(listener.as_raw_fd());
     // SAFETY:
     // - the sigset_t values are plain data, initialised by sigfillset or
     //   written by pthread_sigmask before use;
@@ -119,7 +146,7 @@ fn spawn(listener: UnixListener) -> std::io::Result<()> {
     let spawned = std::thread::Builder::new()
         .name("kcsan-control".into())
         .stack_size(256 << 10)
-        .spawn(move || serve(listener));
+        .spawn(move || serve(listener, ours));
     // SAFETY: restores the mask saved above.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, core::ptr::null_mut()) };
     spawned.map(drop)
@@ -173,13 +200,12 @@ pub(crate) fn remove_socket() {
 // ===== Serving =====
 
 /// The server thread: accept, answer, close; forever.
-fn serve(listener: UnixListener) {
+fn serve(listener: UnixListener, ours: Option<(u64, u64)>) {
     crate::ctx::with(|ctx| {
         let _in_runtime = InRuntime::enter(ctx);
         // SAFETY: geteuid has no preconditions.
         let me = unsafe { libc::geteuid() };
         let fd = listener.as_raw_fd();
-        let ours = identity(fd);
         loop {
             // A program that closes descriptors it did not open may have
             // closed ours and reused the number: accept only on our socket.
