@@ -296,14 +296,25 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     }
     let stall_us = delay::delay_us(ctx, f, ty);
     let start = delay::now_ns();
-    if !budget::admit(ctx, f, start, stall_us * 1000) {
-        return;
-    }
-    let access_mask = ctx.access_mask.get();
-    // SAFETY: forwarded from our caller's contract.
-    let access_mask = unsafe { watch(ctx, f, (addr, size, ty), access_mask, (stall_us, start)) };
+    let access_mask = if budget::admit(ctx, f, start, stall_us * 1000) {
+        // SAFETY: forwarded from our caller's contract.
+        unsafe {
+            watch(
+                ctx,
+                f,
+                (addr, size, ty),
+                ctx.access_mask.get(),
+                (stall_us, start),
+            )
+        }
+    } else if ctx.origin.get() == Origin::Reorder {
+        0
+    } else {
+        ctx.access_mask.get()
+    };
     // Weak memory: this plain access may be delayed past what follows it
-    // (also after a no_capacity failure, as in the kernel).
+    // (also when it was not watched for lack of a slot or of stall budget,
+    // as after a no_capacity failure in the kernel: it was still sampled).
     if access_mask == 0 && !ty.is_assert() {
         set_reorder_access(ctx, addr, size, ty);
     }
