@@ -19,5 +19,5 @@
 
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release -p kcsan-bench -p kcsan-rt -p kcsan-cli
+cargo build --release -p kcsan-bench -p kcsan-rt -p kcsan-cli -p cargo-kcsan
 exec target/release/kcsan-bench workloads --no-build "$@"

@@ -214,7 +214,7 @@ fn build(repo: &Repo, progs: &[Program], jobs: usize) -> Result<()> {
         let (mut cmd, mut inputs) = if p.lang == Lang::Rust {
             let cmd = toolchain::rust_command(repo, Build::Kcsan, &p.src, &p.exe)
                 .context("no Rust build")?;
-            (cmd, vec![repo.release.join("libkcsan_rt.so")])
+            (cmd, vec![repo.rust_runtime()])
         } else {
             let mut cmd = Command::new(repo.kcsan());
             cmd.arg(if p.lang == Lang::Cxx { "c++" } else { "cc" })

@@ -51,21 +51,48 @@ impl Repo {
         self.release.join("kcsan")
     }
 
+    /// The runtime as `cargo kcsan` links it into Rust executables: one
+    /// object with only the ABI global (made by `cargo kcsan runtime`).
+    pub(crate) fn rust_runtime(&self) -> PathBuf {
+        self.release.join("libkcsan_rt-rust.o")
+    }
+
     /// Builds the runtime and the `kcsan` wrapper (`cargo build --release`),
     /// unless `skip`; then checks that both are there.
     pub(crate) fn ensure_runtime(&self, skip: bool) -> Result<()> {
         if !skip {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let st = Command::new(cargo)
-                .args(["build", "--release", "-p", "kcsan-rt", "-p", "kcsan-cli"])
+                .args([
+                    "build",
+                    "--release",
+                    "-p",
+                    "kcsan-rt",
+                    "-p",
+                    "kcsan-cli",
+                    "-p",
+                    "cargo-kcsan",
+                ])
                 .current_dir(&self.root)
                 .status()
                 .context("cannot run cargo")?;
             if !st.success() {
-                bail!("`cargo build --release -p kcsan-rt -p kcsan-cli` failed");
+                bail!("`cargo build --release -p kcsan-rt -p kcsan-cli -p cargo-kcsan` failed");
             }
         }
-        for f in ["kcsan", "libkcsan_rt.a", "libkcsan_rt.so"] {
+        // The Rust programs link the runtime as `cargo kcsan` does; this
+        // (re)makes its object from the archive when that is newer.
+        let made = Command::new(self.release.join("cargo-kcsan"))
+            .args(["kcsan", "runtime"])
+            .output()
+            .context("cannot run cargo-kcsan; run `cargo build --release` first")?;
+        if !made.status.success() {
+            bail!(
+                "`cargo kcsan runtime` failed:\n{}",
+                String::from_utf8_lossy(&made.stderr)
+            );
+        }
+        for f in ["kcsan", "libkcsan_rt.a", "libkcsan_rt-rust.o"] {
             let p = self.release.join(f);
             if !p.is_file() {
                 bail!(
@@ -172,8 +199,9 @@ pub(crate) fn link(
 /// This is the one place that knows how Rust is instrumented. Until
 /// `cargo kcsan` lands it uses the stable recipe of toolchain.md §4: LLVM's
 /// ThreadSanitizer passes forced on every function, KCSAN's parameters, and
-/// the runtime as a cdylib found through an rpath (a Rust staticlib would
-/// clash with the program's own `rust_eh_personality`). std stays
+/// the runtime object `cargo kcsan` links (the staticlib merged and localized
+/// so that its std does not clash with the program's; static TLS, so the
+/// fast path costs what it costs in C). std stays
 /// uninstrumented; the generic std code the program instantiates is
 /// instrumented with it.
 pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) -> Option<Command> {
@@ -181,7 +209,6 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
     match build {
         Build::Plain => {}
         Build::Kcsan => {
-            let rt = repo.release.display().to_string();
             c.args([
                 "-Cpasses=forceattrs,tsan-module,tsan",
                 "-Cllvm-args=-force-attribute=sanitize_thread",
@@ -189,9 +216,9 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
                 "-Cllvm-args=-tsan-compound-read-before-write=1",
                 "-Cllvm-args=-tsan-distinguish-volatile=1",
             ]);
-            c.arg(format!("-Clink-arg=-L{rt}"))
-                .arg("-Clink-arg=-lkcsan_rt")
-                .arg(format!("-Clink-arg=-Wl,-rpath,{rt}"));
+            let mut link = OsString::from("-Clink-arg=");
+            link.push(repo.rust_runtime());
+            c.arg(link);
         }
         Build::Libtsan => {
             if !nightly_available() {

@@ -307,7 +307,7 @@ fn build_all(
             };
             let mut inputs = vec![src.clone()];
             if b == Build::Kcsan {
-                inputs.push(repo.release.join("libkcsan_rt.so"));
+                inputs.push(repo.rust_runtime());
             }
             println!("== rustc {} ({})", w.driver, b.name());
             toolchain::step(&mut cmd, &exe, &inputs)?;
