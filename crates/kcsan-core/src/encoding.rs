@@ -90,11 +90,23 @@ pub const fn matching_access(a1: usize, s1: usize, a2: usize, s2: usize) -> bool
     a1 <= a2.wrapping_add(s2).wrapping_sub(1) && a2 <= a1.wrapping_add(s1).wrapping_sub(1)
 }
 
+/// Address bits above which the slot hash adds the address's "region" to its
+/// page number: 2^26 = 64 MiB, glibc's per-thread heap arena alignment.
+pub const SLOT_REGION_SHIFT: u32 = 26;
+
 /// The slot of the page that holds `addr`, for a table of `mask + 1` slots
 /// (`num_watchpoints` is a power of two, so the modulo is a mask).
+///
+/// The kernel takes the page number modulo the table size. In user space that
+/// aliases badly: glibc gives each thread a heap arena aligned to 64 MiB, so
+/// the first blocks of every thread's heap sit at the same page offset and
+/// would share one slot (eight threads watching their own heap blocks then
+/// fail with `no_capacity` almost every time). Adding the 64 MiB region number
+/// spreads them over the table, and keeps neighbouring pages of one region in
+/// neighbouring slots, as the adjacent-slot check needs.
 #[inline(always)]
 pub const fn watchpoint_slot(addr: usize, mask: usize) -> usize {
-    (addr / SLOT_RANGE) & mask
+    ((addr / SLOT_RANGE) + (addr >> SLOT_REGION_SHIFT)) & mask
 }
 
 /// Index of the `i`-th slot a lookup from `slot` scans. The table has
@@ -179,18 +191,36 @@ mod tests {
     }
 
     #[test]
+    fn heap_arenas_spread_over_the_table() {
+        // glibc's per-thread arenas: 64 MiB-aligned, the first block a few
+        // hundred bytes in. Eight threads' first blocks get eight slots.
+        let base = 0x7f00_0000_0000usize;
+        let mut slots: Vec<usize> = (0..8)
+            .map(|t| watchpoint_slot(base + (t << SLOT_REGION_SHIFT) + 0x8c0, 63))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), 8, "{slots:?}");
+    }
+
+    #[test]
     fn insert_slots_are_inside_every_neighbours_window() {
         let mask = 63;
-        for page in 1..62usize {
-            let slot = watchpoint_slot(page * SLOT_RANGE, mask);
-            let primary = slot_idx(slot, 0);
-            for neighbour in [page - 1, page, page + 1] {
-                let s = watchpoint_slot(neighbour * SLOT_RANGE, mask);
-                let window: Vec<_> = (0..NUM_SLOTS).map(|i| slot_idx_fast(s, i)).collect();
-                assert!(
-                    window.contains(&primary),
-                    "page {page} primary {primary} not seen from {neighbour}"
-                );
+        // Pages of the first 64 MiB region, and of the sixth (whose slots
+        // are shifted by the hash), away from the table's wrap-around.
+        let region = 5usize << SLOT_REGION_SHIFT;
+        for (base, pages) in [(0, 1..62usize), (region, 1..57)] {
+            for page in pages {
+                let slot = watchpoint_slot(base + page * SLOT_RANGE, mask);
+                let primary = slot_idx(slot, 0);
+                for neighbour in [page - 1, page, page + 1] {
+                    let s = watchpoint_slot(base + neighbour * SLOT_RANGE, mask);
+                    let window: Vec<_> = (0..NUM_SLOTS).map(|i| slot_idx_fast(s, i)).collect();
+                    assert!(
+                        window.contains(&primary),
+                        "page {page} primary {primary} not seen from {neighbour}"
+                    );
+                }
             }
         }
     }
