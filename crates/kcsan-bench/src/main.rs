@@ -6,9 +6,12 @@
 //!   side by side, interleaved, under several `KCSAN_OPTIONS` configurations.
 //!   It prints CPU-time and peak-RSS ratios against the plain build.
 //! * `kcsan-bench corpus`: the racy corpus (each program has one real race)
-//!   and its clean twins, each run many times: per-program detection
-//!   probability with a Wilson interval and the mean time to the first report.
-//!   Any report from a clean program is a false positive and fails the run.
+//!   and its clean twins, each run many times under kcsan configurations and
+//!   ThreadSanitizer (libtsan) side by side: one-run and 5-run recall, 5-run
+//!   precision, and a program × configuration matrix (`--detail`: per-program
+//!   Wilson intervals and times to the first report; `--json`: every run).
+//!   Any kcsan report from a clean program is a false positive and fails the
+//!   run; libtsan's are shown, as its precision.
 //!
 //! Both can rewrite their marked section of BENCHMARKS.md
 //! (`--write-benchmarks`). They are benchmarks, not tests: they take minutes
@@ -39,7 +42,7 @@ struct Cli {
 enum Cmd {
     /// CPU time and peak RSS of real programs: plain, libtsan, kcsan configs.
     Workloads(workloads::WorkloadsArgs),
-    /// Detection probability on the racy corpus; false positives on the clean one.
+    /// Detection on the racy corpus, false positives on the clean one; kcsan and libtsan.
     Corpus(corpus::CorpusArgs),
 }
 

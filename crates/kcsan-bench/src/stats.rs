@@ -1,4 +1,5 @@
-//! Small statistics: medians, geometric means, Wilson intervals.
+//! Small statistics: medians, geometric means, Wilson intervals, and the
+//! chance that a few runs out of many catch a race.
 
 /// The median (the mean of the middle two for an even count); NaN if empty.
 pub(crate) fn median(v: &[f64]) -> f64 {
@@ -39,6 +40,31 @@ pub(crate) fn wilson(k: usize, n: usize) -> (f64, f64) {
     ((center - half).max(0.0), (center + half).min(1.0))
 }
 
+/// The chance that `m` runs drawn without replacement from `n` runs, `k` of
+/// which detected, include at least one detection: `1 - C(n-k, m) / C(n, m)`.
+///
+/// This is the unbiased estimate, from all `n` runs, of how likely `m` fresh
+/// runs are to catch the race at least once; the naive `1 - (1 - k/n)^m` is
+/// biased upwards for small `n`. With `m > n` it uses all `n` runs (then it is
+/// 1 when any run detected). `None` when there is nothing to estimate from
+/// (`n == 0`, `m == 0`) or the counts are inconsistent (`k > n`).
+pub(crate) fn any_of(k: usize, n: usize, m: usize) -> Option<f64> {
+    if n == 0 || m == 0 || k > n {
+        return None;
+    }
+    let m = m.min(n);
+    // C(n-k, m) / C(n, m) = prod_{i<m} (n-k-i) / (n-i): the chance that all m
+    // draws miss. It is 0 as soon as fewer than m runs missed.
+    let miss = (0..m).fold(1.0, |acc, i| {
+        if n - k <= i {
+            0.0
+        } else {
+            acc * (n - k - i) as f64 / (n - i) as f64
+        }
+    });
+    Some(1.0 - miss)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +85,24 @@ mod tests {
         assert!(lo == 0.0 && (hi - 0.161).abs() < 0.001, "{hi}");
         let (lo, hi) = wilson(10, 20);
         assert!(lo < 0.5 && hi > 0.5);
+    }
+
+    #[test]
+    fn any_of_m_runs() {
+        // Never detected: no draw can detect; always detected: every draw does.
+        assert_eq!(any_of(0, 20, 5), Some(0.0));
+        assert_eq!(any_of(20, 20, 5), Some(1.0));
+        // By hand: 2 of 10 detected, 5 drawn: 1 - C(8,5)/C(10,5) = 1 - 56/252 = 7/9.
+        let p = any_of(2, 10, 5).unwrap();
+        assert!((p - 7.0 / 9.0).abs() < 1e-12, "{p}");
+        // One detection in n runs is in a draw of m with chance m/n.
+        assert!((any_of(1, 20, 5).unwrap() - 0.25).abs() < 1e-12);
+        // Fewer misses than draws: some draw must detect.
+        assert_eq!(any_of(6, 10, 5), Some(1.0));
+        // m > n: all n runs are used.
+        assert_eq!(any_of(1, 3, 5), Some(1.0));
+        assert_eq!(any_of(0, 3, 5), Some(0.0));
+        assert_eq!(any_of(0, 0, 5), None);
+        assert_eq!(any_of(3, 2, 5), None);
     }
 }
