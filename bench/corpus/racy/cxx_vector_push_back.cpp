@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// PATTERN: std::vector push_back from two threads without a lock
+// Two std::threads scan their half of the input and append the values they
+// keep to a shared std::vector with push_back() and no lock (RACE line in
+// scan()): both read and bump the vector's end pointer and write the slot
+// there. The vector was reserved up front, so the race loses or overwrites
+// entries instead of reallocating under the other thread.
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "../corpus.h"
+
+constexpr int ITEMS = 200; // per thread
+
+static std::vector<unsigned long> kept;
+static std::atomic<int> arrived{0};
+
+// Both scanners start together, as when one batch of input wakes both.
+static void start_together(int n)
+{
+	arrived.fetch_add(1);
+	while (arrived.load() < n)
+		std::this_thread::yield();
+}
+
+static void scan(unsigned long seed)
+{
+	unsigned long x = seed;
+	start_together(2);
+	for (int i = 0; i < ITEMS; i++) {
+		for (int k = 0; k < 96; k++)
+			x = crunch(x); // parse one item
+		if (x >> 62)
+			kept.push_back(x); // RACE: unlocked push_back
+		opaque();
+	}
+}
+
+int main()
+{
+	kept.reserve(2 * ITEMS);
+	std::thread a(scan, 1), b(scan, 2);
+	a.join();
+	b.join();
+	unsigned long sum = 0;
+	for (unsigned long v : kept)
+		sum += v >> 60;
+	std::printf("kept %zu items, checksum %lu\n", kept.size(), sum);
+	return 0;
+}
