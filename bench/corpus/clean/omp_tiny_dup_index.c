@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// PATTERN: tiny OpenMP scatter through an index array with one duplicate
+// FLAGS: -fopenmp
+// x[idx[i]] += 1.5 where two iterations far apart (3 and N-1, so on the
+// first and the last thread) name the same cell.
+// FIX: the update is an omp atomic.
+#include <stdio.h>
+#define N 400
+double x[N];
+int idx[N];
+int main(void)
+{
+	for (int i = 0; i < N; i++)
+		idx[i] = (i * 7) % N;
+	idx[N - 1] = idx[3];
+	for (int i = 0; i < N; i++)
+		x[i] = i;
+#pragma omp parallel for
+	for (int i = 0; i < N; i++) {
+#pragma omp atomic
+		x[idx[i]] += 1.5;
+	}
+	printf("x[idx[3]] = %f\n", x[idx[3]]);
+	return 0;
+}

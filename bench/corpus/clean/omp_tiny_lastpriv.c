@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// PATTERN: tiny OpenMP loop writing a shared scalar (missing lastprivate)
+// FLAGS: -fopenmp
+// x = b[i] * 2 in every iteration, x shared: gcc computes only each
+// thread's last iteration and stores x once per thread.
+// FIX: lastprivate(x).
+#include <stdio.h>
+#define N 800
+double b[N];
+int main(void)
+{
+	double x = 0;
+	for (int i = 0; i < N; i++)
+		b[i] = i * 0.5;
+#pragma omp parallel for lastprivate(x)
+	for (int i = 0; i < N; i++)
+		x = b[i] * 2.0;
+	printf("x = %f\n", x);
+	return 0;
+}

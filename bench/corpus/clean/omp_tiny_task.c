@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// PATTERN: tiny OpenMP task whose result is read without taskwait
+// FLAGS: -fopenmp
+// Inside single, a task computes r; the creating thread reads r right
+// away, while another thread may be running the task.
+// FIX: taskwait before the read.
+#include <stdio.h>
+int main(void)
+{
+	int r = 0, q = 0;
+#pragma omp parallel
+#pragma omp single
+	{
+#pragma omp task shared(r)
+		r = 42;
+#pragma omp taskwait
+		q = r + 1;
+	}
+	printf("%d %d\n", r, q);
+	return 0;
+}

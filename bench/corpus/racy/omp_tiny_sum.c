@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// PATTERN: tiny OpenMP sum without a reduction clause
+// FLAGS: -fopenmp
+// s += b[i] with s shared: gcc keeps s in a register, so each thread loads
+// it once before its chunk and stores it once after.
+#include <stdio.h>
+#define N 1200
+double b[N];
+int main(void)
+{
+	double s = 0;
+	for (int i = 0; i < N; i++)
+		b[i] = i * 0.5;
+#pragma omp parallel for
+	for (int i = 0; i < N; i++)
+		s += b[i]; /* RACE: s is shared */
+	printf("s = %f\n", s);
+	return 0;
+}
