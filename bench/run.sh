@@ -63,7 +63,7 @@ STRICT=${STRICT:-0}
 
 # The options of variant (a): skip_watch's maximum (2^40 accesses between
 # watchpoints, i.e. never within a benchmark) without randomisation.
-FAST_OPTIONS="skip_watch=1099511627776:skip_watch_randomize=0"
+FAST_OPTIONS="first_watches=0:skip_watch=1099511627776:skip_watch_randomize=0"
 
 # The runs must see exactly the options we give them.
 unset KCSAN_OPTIONS TSAN_OPTIONS

@@ -14,7 +14,7 @@
 # Prints the median CPU time (user+sys) for N = 25M iterations per thread
 # (100M accesses) and callgrind instructions per access,
 # (Ir(2n) - Ir(n)) / (accesses(2n) - accesses(n)), n = 1M. Like run.sh's
-# variant (a), the runs use KCSAN_OPTIONS=skip_watch=2^40: the fast path
+# variant (a), the runs use KCSAN_OPTIONS=first_watches=0:skip_watch=2^40: the fast path
 # alone, without the stalls (which spin for wall-clock time, so their cost
 # is neither the fast path's nor deterministic under callgrind).
 set -euo pipefail
@@ -26,7 +26,7 @@ RUNS=${1:-5}
 N=25000000
 CG_N=1000000
 W="$OUT/rust"
-export KCSAN_OPTIONS="skip_watch=1099511627776:skip_watch_randomize=0"
+export KCSAN_OPTIONS="first_watches=0:skip_watch=1099511627776:skip_watch_randomize=0"
 mkdir -p "$W"
 
 (cd "$ROOT" && cargo build --release --quiet -p kcsan-rt -p cargo-kcsan) || die "cargo build failed"

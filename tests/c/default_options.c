@@ -2,8 +2,8 @@
 // default_options.c - a program can carry its own defaults by defining
 // __kcsan_default_options() (like __tsan_default_options): here
 // "assume_plain_writes_atomic=0:print_stats=1". With no KCSAN_OPTIONS, a
-// plain write/write race (silent with the built-in defaults, see
-// write_write_silent_by_default.c) is reported and statistics are printed.
+// plain write/write race (silent under the kernel's defaults, see
+// write_write_silent_kernel_preset.c) is reported and statistics are printed.
 // default_options_overridden.c runs the same program with KCSAN_OPTIONS
 // overriding one of them.
 //

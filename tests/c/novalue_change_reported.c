@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-// novalue_change_reported.c - with report_value_change_only=0, the silent
-// store of novalue_change_silent.c is reported: a race is a race even if the
-// value happens not to change.
+// novalue_change_reported.c - with kcsan's defaults
+// (report_value_change_only=0), the silent store of novalue_change_silent.c
+// is reported: a race is a race even if the value happens not to change.
 //
 // RUN: %kcsan_cc -O2 -g %s -o %t -pthread && %run %t
-// OPTIONS: report_value_change_only=0
 // EXPECT: {{^}}BUG: KCSAN: data-race in reader / writer{{$}}
 // EXPECT: {{^}}write to 0x{{[0-9a-f]+}} of 8 bytes by task {{[0-9]+}} on cpu {{[0-9]+}}:
 // EXPECT: {{^}} writer+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}} {{.*}}novalue_change_reported.c:[[write]]{{$}}

@@ -22,17 +22,19 @@ fn builtins() -> Vec<Config> {
         options: options.to_owned(),
     };
     vec![
-        // Watchpoints effectively off (2^40 accesses between two): what the
-        // fast path alone costs.
+        // Watchpoints effectively off (no first watches, 2^40 accesses
+        // between two): what the fast path alone costs.
         c(
             "fastpath",
-            "skip_watch=1099511627776:skip_watch_randomize=0",
+            "first_watches=0:skip_watch=1099511627776:skip_watch_randomize=0",
         ),
-        // The kernel's exact behaviour: the runtime's `kernel` preset (spin
-        // stalls, no stall budget, no cold start).
+        // The kernel's exact behaviour: the runtime's `kernel` preset (its
+        // sampling, spin stalls, no stall budget, no first watches).
         c("kernel", "preset=kernel"),
         // Whatever the runtime's defaults are when the benchmark runs.
         c("defaults", ""),
+        // The runtime's preset for repeated runs.
+        c("hunt", "preset=hunt"),
     ]
 }
 
@@ -126,7 +128,7 @@ mod tests {
     fn builtins_are_valid_and_extra_replaces() {
         let v = select(&["kernel=delay_mode=spin:skip_watch=100".into()], None, &[]).unwrap();
         let names: Vec<&str> = v.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["fastpath", "kernel", "defaults"]);
+        assert_eq!(names, ["fastpath", "kernel", "defaults", "hunt"]);
         assert_eq!(v[1].options, "delay_mode=spin:skip_watch=100");
     }
 

@@ -731,10 +731,10 @@ scenarios! {
     bad_option_not_power_of_two => "bad_option_not_power_of_two.c",
     bad_option_strict_conflict => "bad_option_strict_conflict.c",
     bad_option_unknown => "bad_option_unknown.c",
-    cold_start_short_thread => "cold_start_short_thread.c",
     cxx_sync_silent => "cxx_sync_silent.cpp",
     cxx_virtual_race => "cxx_virtual_race.cpp",
     data_race_annotated => "data_race_annotated.c",
+    first_watches_chunk_boundary => "first_watches_chunk_boundary.c",
     default_options => "default_options.c",
     default_options_overridden => "default_options_overridden.c",
     disable_current_silent => "disable_current_silent.c",
@@ -767,6 +767,7 @@ scenarios! {
     report_hook_print => "report_hook_print.c",
     signal_handler_race => "signal_handler_race.c",
     signal_same_thread_interrupt_watcher => "signal_same_thread_interrupt_watcher.c",
+    short_thread_race => "short_thread_race.c",
     signal_same_thread_silent => "signal_same_thread_silent.c",
     stall_budget => "stall_budget.c",
     static_link_race => "static_link_race.c",
@@ -782,7 +783,7 @@ scenarios! {
     wide_access_race => "wide_access_race.c",
     write_read_race => "write_read_race.c",
     write_write_reported => "write_write_reported.c",
-    write_write_silent_by_default => "write_write_silent_by_default.c",
+    write_write_silent_kernel_preset => "write_write_silent_kernel_preset.c",
 }
 
 /// Every `tests/c/*.c` / `*.cpp` is in the `scenarios!` table, and every

@@ -411,7 +411,7 @@ fn commands_work_on_a_running_program() {
     );
 
     // get / set.
-    assert_eq!(ctl_ok(d, &p, &["get", "skip_watch"]), "skip_watch=4000\n");
+    assert_eq!(ctl_ok(d, &p, &["get", "skip_watch"]), default_skip_watch());
     assert_eq!(ctl_ok(d, &p, &["set", "skip_watch=500"]), "");
     assert_eq!(ctl_ok(d, &p, &["get", "skip_watch"]), "skip_watch=500\n");
     let all = ctl_ok(d, &p, &["get"]);
@@ -562,7 +562,7 @@ fn wrong_commands_get_error_replies_and_change_nothing() {
     let reply = raw(b"");
     assert!(reply.starts_with("error: empty command"), "{reply}");
     let reply = raw(b"  get skip_watch  \nignored\n");
-    assert_eq!(reply, "ok\nskip_watch=4000\n");
+    assert_eq!(reply, format!("ok\n{}", default_skip_watch()));
 
     // The CLI's own errors: no such process, a process without a socket.
     let o = ctl(d, &["999999999", "stats"], None);
@@ -699,7 +699,7 @@ fn a_forked_child_serves_its_own_socket() {
     // The child's options are its own.
     ctl_ok(d, &p, &["set", "skip_watch=77"]);
     let o = ctl(d, &[&parent.to_string(), "get", "skip_watch"], None);
-    assert_eq!(o.stdout, "skip_watch=4000\n", "{}", o.describe());
+    assert_eq!(o.stdout, default_skip_watch(), "{}", o.describe());
 
     p.finish();
     assert!(!p.socket(p.pid).exists(), "the child removed its socket");
@@ -834,4 +834,12 @@ fn connect_as(uid: u32, path: &std::ffi::CStr) -> Result<(), i32> {
             e => Err(e),
         }
     }
+}
+
+/// `get skip_watch`'s reply for a program running with the defaults.
+fn default_skip_watch() -> String {
+    format!(
+        "skip_watch={}\n",
+        kcsan_core::config::Flags::DEFAULT.skip_watch
+    )
 }

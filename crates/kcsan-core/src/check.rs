@@ -13,7 +13,7 @@
 //!      ├─ aligned plain write, assumed atomic? ── return
 //!      └─ --skip < 0? ──yes──> skip_expired                                (cold)
 //!                 (parked at 0 in atomic regions: gated_is_atomic decides)
-//!                 └─ setup_watchpoint
+//!                 └─ setup_watchpoint  (sample.rs decides the next period)
 //! ```
 //!
 //! Everything in `check_access` is inlined into each `__tsan_*` entry point; its
@@ -278,7 +278,7 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     }
     let f = config::flags();
     // Always start a new skip period, even if we end up not watching.
-    sample::reset_skip(ctx, f);
+    let kind = sample::start_period(ctx, f);
     if control::is_pending() && ctx.in_runtime.get() == 0 && !ctx.in_interrupt() {
         // A forked child's first watchpoint: it serves its own control socket.
         let _in_runtime = ctx::InRuntime::enter(ctx);
@@ -294,11 +294,11 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
         Counter::UnencodableAccesses.inc();
         return;
     }
-    let stall_us = delay::delay_us(ctx, f, ty);
+    let stall_us = delay::delay_us(ctx, f, ty, kind);
     let start = delay::now_ns();
     let access_mask = if budget::admit(ctx, f, start, stall_us * 1000) {
         // SAFETY: forwarded from our caller's contract.
-        unsafe {
+        let mask = unsafe {
             watch(
                 ctx,
                 f,
@@ -306,7 +306,9 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
                 ctx.access_mask.get(),
                 (stall_us, start),
             )
-        }
+        };
+        recheck_after_stall(ctx, addr, size, ty);
+        mask
     } else if ctx.origin.get() == Origin::Reorder {
         0
     } else {
@@ -317,6 +319,25 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     // as after a no_capacity failure in the kernel: it was still sampled).
     if access_mask == 0 && !ty.is_assert() {
         set_reorder_access(ctx, addr, size, ty);
+    }
+}
+
+/// The program's access happens right after the watch returns, but it was
+/// checked against other threads' watchpoints before the stall. A
+/// watchpoint another thread set up meanwhile, which the access will now
+/// hit, is checked here, as the fast path would have checked it: otherwise
+/// two threads watching the same variable at once would both miss each
+/// other, and the one whose stall the other's write lands in would report a
+/// race of unknown origin for an instrumented access. (With kcsan's dense
+/// sampling, and write watches, that happens often; the kernel's sparse
+/// sampling hardly ever has two watchers on one address.) A weak-memory
+/// replay is not the program's access and is not rechecked.
+fn recheck_after_stall(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) {
+    if ctx.origin.get() != Origin::None {
+        return;
+    }
+    if let Some(found) = watchpoint::find(watchpoint::window(addr), addr, size, ty.is_write()) {
+        found_watchpoint(addr, size, ty, found);
     }
 }
 

@@ -145,8 +145,8 @@ pub(crate) struct Ctx {
     pub(crate) stack_depth: Cell<i32>,
     /// What the `SCOPED` access being checked right now came from.
     pub(crate) origin: Cell<Origin>,
-    /// Skip periods started by this thread (the cold-start sampler's clock).
-    pub(crate) periods: Cell<u32>,
+    /// How many of its first watches (`first_watches`) the thread has had.
+    pub(crate) first_watches: Cell<u32>,
     /// The stall budget's account (`max_stall_ratio`).
     pub(crate) budget: crate::budget::Account,
 }
@@ -171,7 +171,7 @@ impl Ctx {
             reorder: ReorderAccess::new(),
             stack_depth: Cell::new(0),
             origin: Cell::new(Origin::None),
-            periods: Cell::new(0),
+            first_watches: Cell::new(0),
             budget: crate::budget::Account::new(),
         }
     }

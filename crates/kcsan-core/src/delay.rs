@@ -9,7 +9,7 @@
 use crate::access::AccessType;
 use crate::config::{DelayMode, Flags};
 use crate::ctx::Ctx;
-use crate::sample::prandom;
+use crate::sample::{Watch, prandom, unit};
 
 /// Monotonic time in nanoseconds (vDSO `clock_gettime`, no syscall).
 pub fn now_ns() -> u64 {
@@ -31,7 +31,22 @@ pub fn now_ms() -> u64 {
 /// `udelay_interrupt` in a signal handler), randomised down with
 /// `delay_randomize`. Compound accesses and assertions draw from the upper half,
 /// because their window is the one most worth keeping open.
-pub(crate) fn delay_us(ctx: &Ctx, f: &Flags, ty: AccessType) -> u64 {
+///
+/// One of a new thread's first watches (`sample::Watch::First`, outside
+/// signal handlers) stalls up to `udelay_first` instead, log-uniformly: as
+/// likely between 1 and 10 us as between 100 us and 1 ms. The gap it has to
+/// cover (a neighbour starting and running its chunk) can be anything in
+/// that range, and the thread should not always hold its first access long:
+/// a race with its second or third access needs the first stall to be short.
+pub(crate) fn delay_us(ctx: &Ctx, f: &Flags, ty: AccessType, kind: Watch) -> u64 {
+    if kind == Watch::First && f.udelay_first > 0 && !ctx.in_interrupt() {
+        let most = f64::from(f.udelay_first);
+        return if f.delay_randomize {
+            most.powf(unit(ctx)) as u64
+        } else {
+            u64::from(f.udelay_first)
+        };
+    }
     let mut delay = u64::from(if ctx.in_interrupt() {
         f.udelay_interrupt
     } else {

@@ -74,7 +74,7 @@ fn init_once() {
         }
     };
     if flags.help {
-        crate::report::sink::write_stderr(config::help_text().as_bytes());
+        crate::report::sink::write_stderr(config::help_text(&flags).as_bytes());
     }
     if let Err(e) = crate::report::load_suppressions(&flags.suppressions) {
         crate::report::sink::write_stderr(format!("kcsan: error: {e}\n").as_bytes());

@@ -1,6 +1,21 @@
 //! `kcsan flags`: the option table, with defaults and help.
 
-use kcsan_core::config::Flags;
+use kcsan_core::config::{Flags, Preset};
+
+/// Where the `kernel` and `hunt` presets set option `name` to another value
+/// than the default (`user`): `"kernel 4000, hunt 10"`; empty elsewhere.
+fn preset_values(name: &str) -> String {
+    [("kernel", Preset::Kernel), ("hunt", Preset::Hunt)]
+        .iter()
+        .filter_map(|(label, p)| {
+            p.values()
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| format!("{label} {v}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Prints the table as text, or as the Markdown table GUIDE.md embeds.
 pub(crate) fn print(markdown: bool) {
@@ -14,7 +29,12 @@ pub(crate) fn print(markdown: bool) {
         "e.g. KCSAN_OPTIONS=\"skip_watch=100:udelay_task=200\", or with `kcsan run -o name=value`.\n"
     );
     for f in &flags {
-        println!("{}={}", f.name, f.default);
+        let presets = preset_values(f.name);
+        if presets.is_empty() {
+            println!("{}={}", f.name, f.default);
+        } else {
+            println!("{}={}    (preset {presets})", f.name, f.default);
+        }
         println!(
             "    accepts: {}; kernel: {}; {}",
             f.accepts,
@@ -44,8 +64,14 @@ pub(crate) fn markdown_table() -> String {
         } else {
             f.default.clone()
         };
+        let presets = preset_values(f.name);
+        let default = if presets.is_empty() {
+            format!("`{default}`")
+        } else {
+            format!("`{default}` ({presets})")
+        };
         out += &format!(
-            "| `{}` | `{}` | {} | `{}` | {} | {} |\n",
+            "| `{}` | {} | {} | `{}` | {} | {} |\n",
             f.name,
             default,
             f.accepts,

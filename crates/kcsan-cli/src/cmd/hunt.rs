@@ -48,6 +48,12 @@ pub(crate) struct HuntArgs {
     /// A runtime option for every run, `name=value` (repeatable).
     #[arg(short = 'o', long = "option", value_name = "NAME=VALUE")]
     option: Vec<String>,
+    /// The runtime preset every run starts from (`user`, `kernel` or
+    /// `hunt`); KCSAN_OPTIONS and `-o` come after it and override it. The
+    /// `hunt` preset samples densely with a large stall budget: slower runs,
+    /// more chances per run.
+    #[arg(long, value_name = "NAME", default_value = "hunt")]
+    preset: String,
     /// Stop a setting at its first detecting run.
     #[arg(long)]
     until_found: bool,
@@ -144,6 +150,9 @@ struct Report {
     program: Vec<String>,
     runs_per_setting: u32,
     jobs: usize,
+    /// The preset the runs started from (files from before presets: none).
+    #[serde(default)]
+    preset: String,
     options: Vec<String>,
     inherited_options: String,
     sweep_arg: Option<Vec<String>>,
@@ -304,6 +313,8 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
     };
     let inherited = std::env::var("KCSAN_OPTIONS").unwrap_or_default();
     let mut base = Flags::DEFAULT;
+    let preset = format!("preset={}", a.preset);
+    base.parse_options(&preset, "kcsan hunt --preset")?;
     base.parse_options(&inherited, "KCSAN_OPTIONS")?;
     for o in &a.option {
         base.parse_options(o, "kcsan hunt -o")?;
@@ -378,7 +389,7 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
                 _ => x.clone(),
             })
             .collect();
-        let mut parts: Vec<String> = vec![inherited.clone()];
+        let mut parts: Vec<String> = vec![preset.clone(), inherited.clone()];
         parts.extend(a.option.iter().cloned());
         parts.extend(setting.option.clone());
         if mentions_log_path {
@@ -466,6 +477,7 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
             .collect(),
         runs_per_setting: a.runs,
         jobs,
+        preset: a.preset.clone(),
         options: a.option.clone(),
         inherited_options: inherited,
         sweep_arg: arg_values,
@@ -565,10 +577,11 @@ fn print_table(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "kcsan hunt: {} run{} per setting{}, {jobs} at a time: {}",
+        "kcsan hunt: {} run{} per setting{} (preset={}), {jobs} at a time: {}",
         a.runs,
         if a.runs == 1 { "" } else { "s" },
         if a.until_found { " (until found)" } else { "" },
+        a.preset,
         Path::new(prog).display()
     );
     let w = settings

@@ -130,27 +130,74 @@ impl Flags {
         Ok(())
     }
 
-    /// Sets the options that differ between the presets.
+    /// Sets the options that differ between the presets: the preset's own
+    /// values, and the table's defaults (the `user` preset) for the rest.
+    /// Options set this way do not count as given explicitly, so `strict=1`
+    /// after `preset=kernel` still turns the kernel's non-strict defaults off.
     fn apply_preset(&mut self) {
-        let (delay_mode, max_stall_ratio, cold_start) = match self.preset {
-            Preset::User => (
-                Flags::DEFAULT.delay_mode,
-                Flags::DEFAULT.max_stall_ratio,
-                Flags::DEFAULT.cold_start,
-            ),
-            Preset::Kernel => (DelayMode::Spin, Ratio(0.0), false),
-        };
-        self.delay_mode = delay_mode;
-        self.max_stall_ratio = max_stall_ratio;
-        self.cold_start = cold_start;
+        let explicit = self.explicit;
+        let values = self.preset.values();
+        for &name in Preset::MANAGED {
+            let value = values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+                .or_else(|| Flags::DEFAULT.get(name))
+                .expect("a preset manages only options of the table");
+            self.set_field(name, &value)
+                .expect("a preset's values are valid");
+        }
+        self.explicit = explicit;
+    }
+}
+
+impl Preset {
+    /// The options a preset may change; every other option keeps its value.
+    pub const MANAGED: &'static [&'static str] = &[
+        "skip_watch",
+        "udelay_task",
+        "delay_mode",
+        "max_stall_ratio",
+        "stall_burst_ms",
+        "first_watches",
+        "udelay_first",
+        "assume_plain_writes_atomic",
+        "report_value_change_only",
+    ];
+
+    /// The preset's values where they differ from the table's defaults
+    /// (which are the `user` preset).
+    pub fn values(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Preset::User => &[],
+            Preset::Kernel => &[
+                ("skip_watch", "4000"),
+                ("udelay_task", "80"),
+                ("delay_mode", "spin"),
+                ("max_stall_ratio", "0"),
+                ("first_watches", "0"),
+                ("assume_plain_writes_atomic", "1"),
+                ("report_value_change_only", "1"),
+            ],
+            Preset::Hunt => &[
+                ("skip_watch", "10"),
+                ("max_stall_ratio", "0.5"),
+                ("stall_burst_ms", "200"),
+                ("first_watches", "8"),
+                ("udelay_first", "2000"),
+            ],
+        }
     }
 }
 
 flags! {
     /// A named set of defaults, applied where it appears (later options
-    /// override it): `user` is kcsan's user-space defaults; `kernel` restores
-    /// the kernel's exact behaviour (delay_mode=spin, max_stall_ratio=0,
-    /// cold_start=0).
+    /// override it). `user`: kcsan's user-space policy (every data race is
+    /// reported; dense sampling bounded by the stall budget; a new thread's
+    /// first accesses watched with long stalls). `kernel`: the kernel's exact
+    /// behaviour (skip_watch=4000, udelay_task=80, spin stalls, no budget, no
+    /// first watches, the non-strict defaults). `hunt`: for repeated runs in
+    /// CI and `kcsan hunt`: denser, with five times the stall budget.
     preset: Preset = Preset::User, accept Accept::Any, kernel "-",
         live;
 
@@ -161,8 +208,10 @@ flags! {
 
     /// Eligible (plain) memory accesses each thread skips before it sets up a
     /// watchpoint. Smaller finds more races; larger costs less. This parameter has
-    /// the most significant impact on overhead and detection.
-    skip_watch: u64 = 4000, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_SKIP_WATCH",
+    /// the most significant impact on overhead and detection. The user preset
+    /// samples densely and lets the stall budget stretch the skip count where
+    /// stalls would cost too much (the kernel's default is 4000).
+    skip_watch: u64 = 20, accept Accept::Range(0, 1 << 40), kernel "CONFIG_KCSAN_SKIP_WATCH",
         live;
 
     /// Draw each skip count uniformly from [1, skip_watch] instead of using
@@ -171,8 +220,9 @@ flags! {
         live;
 
     /// Microseconds a thread stalls with a watchpoint set up. Larger widens the
-    /// window in which a racing access is observed.
-    udelay_task: u32 = 80, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_TASK",
+    /// window in which a racing access is observed. The user preset stalls
+    /// briefly and often (the kernel's default is 80).
+    udelay_task: u32 = 10, accept Accept::Range(0, 1_000_000), kernel "CONFIG_KCSAN_UDELAY_TASK",
         live;
 
     /// Microseconds a signal handler (the kernel's "interrupt" context) stalls
@@ -210,12 +260,19 @@ flags! {
     stall_burst_ms: u32 = 20, accept Accept::Range(0, 60_000), kernel "-",
         live;
 
-    /// Cold start: a new thread watches its first ~3000 eligible accesses far
-    /// more eagerly than skip_watch says (skip bounds 1, 4, 16 and 64, for 64
-    /// skip periods each, then skip_watch), so races in short-lived threads
-    /// and start-up code are caught in a single run. The stall budget still
-    /// applies.
-    cold_start: bool = false, accept Accept::Any, kernel "-",
+    /// A new thread's first watches: its first N eligible accesses are all
+    /// watched, each stalling for up to udelay_first, so that the races of
+    /// short-lived parallel code (a loop chunk's first iteration against the
+    /// neighbour's last, a sum loaded before a chunk and stored after it)
+    /// are caught while the other threads run. 0: none (the kernel).
+    first_watches: u32 = 4, accept Accept::Range(0, 1_000_000), kernel "-",
+        live;
+
+    /// The longest stall of a new thread's first watches, in microseconds.
+    /// With delay_randomize each draws its length log-uniformly from 1 us up
+    /// to this (as likely 1-10 us as 100 us-1 ms), since the gap between the
+    /// racing accesses can be anything in that range.
+    udelay_first: u32 = 1000, accept Accept::Range(0, 1_000_000), kernel "-",
         live;
 
     /// Number of watchpoint slots (a power of two). A watchpoint lives in the
@@ -230,8 +287,10 @@ flags! {
 
     /// Drop a race whose watcher saw no value change, unless the other access is
     /// in a function whose name contains rcu_, _rcu or _srcu. Races on more than
-    /// 8 bytes and assertions are always reported.
-    report_value_change_only: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_VALUE_CHANGE_ONLY",
+    /// 8 bytes and assertions are always reported. Off in the user preset: in
+    /// C, C++ and Rust a data race is undefined behaviour whatever the values
+    /// (the kernel's default is on).
+    report_value_change_only: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_VALUE_CHANGE_ONLY",
         live;
 
     /// Report races of unknown origin: the watched value changed but no
@@ -242,8 +301,9 @@ flags! {
 
     /// Treat aligned plain writes of up to 8 bytes (not read-modify-writes) as
     /// atomic: they never set up watchpoints, so plain write/write races are not
-    /// reported.
-    assume_plain_writes_atomic: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_ASSUME_PLAIN_WRITES_ATOMIC",
+    /// reported. Off in the user preset: in C, C++ and Rust two unsynchronised
+    /// plain writes are a data race (the kernel's default is on).
+    assume_plain_writes_atomic: bool = false, accept Accept::Any, kernel "CONFIG_KCSAN_ASSUME_PLAIN_WRITES_ATOMIC",
         live;
 
     /// Ignore marked accesses (atomics, volatile) entirely: they neither set up

@@ -178,6 +178,12 @@ impl Flags {
                 self.interrupt_watcher = true;
             }
         }
+        // The permissive rules refine report_value_change_only (the kernel's
+        // Kconfig dependency), which the user preset leaves off: asking for
+        // them turns it on, unless it was explicitly turned off.
+        if self.permissive && !self.is_explicit("report_value_change_only") {
+            self.report_value_change_only = true;
+        }
         if self.permissive && !self.report_value_change_only {
             return Err(ConfigError::conflict(
                 "permissive",
@@ -309,14 +315,15 @@ pub mod hot {
 
 // ===== Help =====
 
-/// The option table as text, for `help=1` and `kcsan flags`.
-pub fn help_text() -> String {
+/// The option table as text, for `help=1`: every option with its value in
+/// `flags` (the options in force).
+pub fn help_text(flags: &Flags) -> String {
     let mut out = String::from("KCSAN_OPTIONS (name=value, separated by ':'):\n");
     for f in Flags::describe() {
         out += &format!(
             "  {}={}  ({}{}; kernel: {})\n",
             f.name,
-            f.default,
+            flags.get(f.name).unwrap_or(f.default),
             if f.live { "live; " } else { "" },
             f.accepts,
             f.kernel
@@ -333,8 +340,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_the_kernels() {
-        let f = Flags::DEFAULT;
+    fn the_kernel_preset_restores_the_kernels_defaults() {
+        let mut f = Flags::DEFAULT;
+        f.set("preset", "kernel").unwrap();
         assert_eq!(f.skip_watch, 4000);
         assert_eq!((f.udelay_task, f.udelay_interrupt), (80, 20));
         assert_eq!(f.num_watchpoints, 64);
@@ -345,6 +353,15 @@ mod tests {
                 && f.report_race_unknown_origin
         );
         assert!(!f.ignore_atomics && !f.permissive && !f.strict && !f.interrupt_watcher);
+        assert_eq!((f.first_watches, f.max_stall_ratio), (0, Ratio(0.0)));
+    }
+
+    #[test]
+    fn the_user_preset_reports_every_data_race() {
+        let f = Flags::DEFAULT;
+        assert!(!f.report_value_change_only && !f.assume_plain_writes_atomic);
+        assert!(f.report_race_unknown_origin && !f.ignore_atomics && !f.permissive);
+        assert!(!f.interrupt_watcher, "signals stay blocked while watching");
     }
 
     #[test]
@@ -433,19 +450,61 @@ mod tests {
     #[test]
     fn presets_apply_where_they_appear() {
         let mut f = Flags::DEFAULT;
-        f.parse_options("cold_start=1:max_stall_ratio=10%:preset=kernel", "test")
+        f.parse_options("first_watches=9:max_stall_ratio=10%:preset=kernel", "test")
             .unwrap();
         assert_eq!(
-            (f.delay_mode, f.max_stall_ratio, f.cold_start),
-            (DelayMode::Spin, Ratio(0.0), false),
+            (
+                f.delay_mode,
+                f.max_stall_ratio,
+                f.first_watches,
+                f.skip_watch
+            ),
+            (DelayMode::Spin, Ratio(0.0), 0, 4000),
             "the kernel preset overrides what came before"
         );
-        f.parse_options("preset=kernel:cold_start=1", "test")
+        assert!(f.assume_plain_writes_atomic && f.report_value_change_only);
+        f.parse_options("preset=kernel:first_watches=3", "test")
             .unwrap();
-        assert!(f.cold_start, "later items override the preset");
-        f.parse_options("preset=user", "test").unwrap();
+        assert_eq!(f.first_watches, 3, "later items override the preset");
+        f.parse_options("udelay_interrupt=7:preset=user", "test")
+            .unwrap();
         assert_eq!(f.delay_mode, Flags::DEFAULT.delay_mode);
-        assert_eq!(f.skip_watch, 4000, "presets leave other options alone");
+        assert_eq!(f.skip_watch, Flags::DEFAULT.skip_watch);
+        assert_eq!(f.udelay_interrupt, 7, "presets leave other options alone");
+        f.parse_options("preset=hunt", "test").unwrap();
+        assert!(f.skip_watch < Flags::DEFAULT.skip_watch);
+        assert!(f.max_stall_ratio.0 > Flags::DEFAULT.max_stall_ratio.0);
+    }
+
+    #[test]
+    fn preset_values_are_not_explicit() {
+        // strict=1 forces the kernel preset's non-strict defaults off
+        // without calling them a contradiction.
+        let mut f = Flags::DEFAULT;
+        f.parse_options("preset=kernel:strict=1", "test").unwrap();
+        f.resolve().unwrap();
+        assert!(!f.assume_plain_writes_atomic && !f.report_value_change_only);
+    }
+
+    #[test]
+    fn every_preset_value_is_accepted() {
+        for preset in ["user", "kernel", "hunt"] {
+            let mut f = Flags::DEFAULT;
+            f.set("preset", preset).unwrap();
+            f.resolve().unwrap();
+        }
+    }
+
+    #[test]
+    fn permissive_turns_value_change_only_on_unless_told_not_to() {
+        let mut f = Flags::DEFAULT;
+        f.parse_options("permissive=1", "test").unwrap();
+        f.resolve().unwrap();
+        assert!(f.report_value_change_only);
+        let mut f = Flags::DEFAULT;
+        f.parse_options("permissive=1:report_value_change_only=0", "test")
+            .unwrap();
+        assert!(f.resolve().is_err(), "an explicit contradiction is refused");
     }
 
     #[test]

@@ -49,9 +49,13 @@ impl Ratio {
 pub enum Preset {
     /// kcsan's user-space defaults (BENCHMARKS.md explains the choice).
     User,
-    /// The kernel's exact behaviour: busy-waiting stalls, no stall budget,
-    /// no cold start.
+    /// The kernel's exact behaviour: its sampling and stall defaults,
+    /// busy-waiting stalls, no stall budget, no first watches, its
+    /// non-strict reporting defaults.
     Kernel,
+    /// For repeated runs (CI, `kcsan hunt`): denser sampling, more and
+    /// longer first watches, a larger stall budget.
+    Hunt,
 }
 
 /// A type an option can have.
@@ -134,6 +138,7 @@ impl FlagValue for Preset {
         match s {
             "user" => Some(Preset::User),
             "kernel" => Some(Preset::Kernel),
+            "hunt" => Some(Preset::Hunt),
             _ => None,
         }
     }
@@ -141,11 +146,12 @@ impl FlagValue for Preset {
         match self {
             Preset::User => "user",
             Preset::Kernel => "kernel",
+            Preset::Hunt => "hunt",
         }
         .to_owned()
     }
     fn kind() -> &'static str {
-        "user or kernel"
+        "user, kernel or hunt"
     }
 }
 

@@ -273,7 +273,10 @@ mod tests {
                 Access::marked_write("publish"),
                 Access::read("read_plain"),
             ));
-        assert!(r.value_change.is_some(), "the plain reader saw the value change");
+        // The racing store happens after its check, so the reader may or
+        // may not see it land during its stall; kcsan's defaults report the
+        // race either way (report_value_change_only=0).
+        assert!(r.title.contains("publish"), "{}", r.title);
     }
 
     #[test]
