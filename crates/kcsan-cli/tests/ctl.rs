@@ -516,7 +516,7 @@ fn wrong_commands_get_error_replies_and_change_nothing() {
         d,
         &p,
         &["set", "num_watchpoints=128"],
-        "sizes the watchpoint table",
+        "sets the watchpoint capacity",
     );
     ctl_err(
         d,

@@ -20,7 +20,7 @@
 //! rare branches are tail calls into named functions that cannot unwind.
 
 use crate::access::AccessType;
-use crate::config::{self, hot};
+use crate::config;
 use crate::ctx::{self, Ctx, GATE_PENDING, Origin};
 use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
@@ -29,7 +29,6 @@ use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
 use crate::weak_memory::set_reorder_access;
 use crate::{budget, control, delay, permissive, runtime, sample};
-use core::sync::atomic::Ordering::Relaxed;
 
 /// Checks one memory access: the entry point of every instrumented access.
 ///
@@ -63,16 +62,15 @@ pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
 /// As [`check_access`].
 #[inline(always)]
 unsafe fn sample_access(addr: usize, size: usize, ty: AccessType) {
-    if ty.is_atomic() || is_assumed_atomic_write(addr, size, ty) {
-        // Not watched, but scoped accesses and a pending reordered access
-        // are still checked after it.
-        return ctx::with(|ctx| {
+    ctx::with(|ctx| {
+        if ty.is_atomic() || is_assumed_atomic_write(ctx, addr, size, ty) {
+            // Not watched, but scoped accesses and a pending reordered access
+            // are still checked after it.
             if ctx.gate.get() & GATE_PENDING != 0 {
                 check_pending(ty);
             }
-        });
-    }
-    ctx::with(|ctx| {
+            return;
+        }
         let skip = ctx.skip.get() - 1;
         ctx.skip.set(skip);
         if skip < 0 {
@@ -83,16 +81,19 @@ unsafe fn sample_access(addr: usize, size: usize, ty: AccessType) {
 }
 
 /// `assume_plain_writes_atomic`: an aligned, non-compound plain write of up to
-/// 8 bytes counts as atomic, so it never sets up a watchpoint.
+/// 8 bytes counts as atomic, so it never sets up a watchpoint. The option is
+/// read from the thread's context (`Ctx::writes_assumed_atomic`, kept in step
+/// with the options on the slow path), which the fast path has at hand: a
+/// global would cost every write an address load of its own.
 #[inline(always)]
-fn is_assumed_atomic_write(addr: usize, size: usize, ty: AccessType) -> bool {
+fn is_assumed_atomic_write(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> bool {
     !ty.is_assert()
         && ty.is_write()
         && !ty.has(AccessType::COMPOUND)
         && size <= 8
         && size.is_power_of_two()
+        && ctx.writes_assumed_atomic.get()
         && addr & (size - 1) == 0
-        && hot::ASSUME_PLAIN_WRITES_ATOMIC.load(Relaxed)
 }
 
 /// A word in the window is not free: look for a conflicting watchpoint; if
@@ -279,6 +280,13 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     let f = config::flags();
     // Always start a new skip period, even if we end up not watching.
     let kind = sample::start_period(ctx, f);
+    // The thread's copy of assume_plain_writes_atomic is brought up to date
+    // here; an access the fast path judged by a stale copy (a new thread's
+    // first, or the first after `kcsan ctl set`) is judged again.
+    ctx.writes_assumed_atomic.set(f.assume_plain_writes_atomic);
+    if is_assumed_atomic_write(ctx, addr, size, ty) {
+        return;
+    }
     if control::is_pending() && ctx.in_runtime.get() == 0 && !ctx.in_interrupt() {
         // A forked child's first watchpoint: it serves its own control socket.
         let _in_runtime = ctx::InRuntime::enter(ctx);

@@ -149,6 +149,12 @@ pub(crate) struct Ctx {
     pub(crate) first_watches: Cell<u32>,
     /// The stall budget's account (`max_stall_ratio`).
     pub(crate) budget: crate::budget::Account,
+    /// `assume_plain_writes_atomic` as this thread's fast path sees it: the
+    /// default until the thread's first slow-path entry (its first eligible
+    /// access, since the skip count starts at 0), then the option in force,
+    /// refreshed on every slow-path entry. A change at run time reaches each
+    /// thread at its next sampled access.
+    pub(crate) writes_assumed_atomic: Cell<bool>,
 }
 
 impl Ctx {
@@ -173,6 +179,9 @@ impl Ctx {
             origin: Cell::new(Origin::None),
             first_watches: Cell::new(0),
             budget: crate::budget::Account::new(),
+            writes_assumed_atomic: Cell::new(
+                crate::config::DEFAULT_FLAGS.assume_plain_writes_atomic,
+            ),
         }
     }
 

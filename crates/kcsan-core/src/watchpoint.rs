@@ -1,5 +1,6 @@
 //! The watchpoint table: a fixed array of encoded words, one slot per page
-//! (modulo the table size), plus two spare entries so lookups need no modulo.
+//! (hashed with its 64 MiB region, `encoding::watchpoint_slot`), plus two
+//! spare entries so lookups need no modulo.
 //!
 //! The protocol rests on one word per slot and a four-state life cycle,
 //! all with relaxed atomics:
@@ -13,25 +14,42 @@
 //! Only the watcher that inserted a word removes it, and only after it has
 //! finished reporting, so the slot's handoff entry (`report::handoff`) belongs to
 //! one race at a time.
+//!
+//! **Slots and capacity.** The kernel's table has `CONFIG_KCSAN_NUM_WATCHPOINTS`
+//! slots, a build-time constant, so its slot modulo is a constant mask. Here
+//! the table always has [`SLOTS`] slots, and `num_watchpoints` (a start-up
+//! option) caps how many watchpoints are set up at once: the fast path's slot
+//! mask is a constant (a run-time mask would cost every access a load), and
+//! the larger table spreads pages over more slots than the kernel's 64.
 
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use crate::config::hot::SLOT_MASK;
 use crate::encoding::{self, CONSUMED_WATCHPOINT, INVALID_WATCHPOINT, NUM_SLOTS};
+use crate::stats::Counter;
 
-/// The largest `num_watchpoints` the table can hold.
-pub(crate) const MAX_WATCHPOINTS: usize = 1024;
+/// Slots in the table (a power of two), and the largest `num_watchpoints`.
+pub(crate) const SLOTS: usize = 1024;
 /// Entries in the table: the spare `NUM_SLOTS - 1` let a lookup scan
 /// `slot..slot + NUM_SLOTS` without wrapping.
-pub(crate) const TABLE_LEN: usize = MAX_WATCHPOINTS + NUM_SLOTS - 1;
+pub(crate) const TABLE_LEN: usize = SLOTS + NUM_SLOTS - 1;
 
-const _: () = assert!(MAX_WATCHPOINTS.is_power_of_two());
-const _: () = assert!(NUM_SLOTS <= MAX_WATCHPOINTS);
-const _: () = assert!(crate::config::DEFAULT_FLAGS.num_watchpoints as usize <= MAX_WATCHPOINTS);
+const _: () = assert!(SLOTS.is_power_of_two());
+const _: () = assert!(NUM_SLOTS <= SLOTS);
+const _: () = assert!(crate::config::DEFAULT_FLAGS.num_watchpoints as usize <= SLOTS);
 
 /// The table. Zero-initialised: every slot starts `INVALID`.
 static WATCHPOINTS: [AtomicUsize; TABLE_LEN] =
     [const { AtomicUsize::new(INVALID_WATCHPOINT) }; TABLE_LEN];
+
+/// `num_watchpoints`: the most watchpoints set up at once.
+static CAPACITY: AtomicUsize =
+    AtomicUsize::new(crate::config::DEFAULT_FLAGS.num_watchpoints as usize);
+
+/// Sets `num_watchpoints` (at most [`SLOTS`]), at start-up.
+pub(crate) fn set_capacity(n: usize) {
+    debug_assert!((1..=SLOTS).contains(&n));
+    CAPACITY.store(n, Relaxed);
+}
 
 /// A watchpoint seen by a lookup: its slot index and the word that was read.
 #[derive(Clone, Copy, Debug)]
@@ -40,22 +58,22 @@ pub(crate) struct Found {
     pub(crate) encoded: usize,
 }
 
-/// The first slot of the lookup window for `addr`.
+/// The first slot of the lookup window for `addr` (below [`SLOTS`]).
 #[inline(always)]
 pub(crate) fn window(addr: usize) -> usize {
-    // The extra mask is free and lets the compiler prove `slot + 2 < TABLE_LEN`,
-    // so the scans below have no bounds checks.
-    encoding::watchpoint_slot(addr, SLOT_MASK.load(Relaxed) & (MAX_WATCHPOINTS - 1))
+    encoding::watchpoint_slot(addr, SLOTS - 1)
 }
 
 /// Fast-path prefilter: whether any slot in the window holds anything at all.
 /// Three loads and two ORs, no branch per slot: almost every access stops here.
 #[inline(always)]
 pub(crate) fn window_is_empty(slot: usize) -> bool {
-    // The loop has a constant bound and unrolls.
+    // The loop has a constant bound and unrolls; `slot < SLOTS` (from
+    // `window`) proves every index below `TABLE_LEN`, so there are no
+    // bounds checks.
     let mut any = 0;
     for i in 0..NUM_SLOTS {
-        any |= WATCHPOINTS[encoding::slot_idx_fast(slot, i)].load(Relaxed);
+        any |= WATCHPOINTS[encoding::slot_idx_fast(slot & (SLOTS - 1), i)].load(Relaxed);
     }
     any == 0
 }
@@ -65,6 +83,7 @@ pub(crate) fn window_is_empty(slot: usize) -> bool {
 /// watchpoints).
 #[inline(never)]
 pub(crate) fn find(slot: usize, addr: usize, size: usize, is_write: bool) -> Option<Found> {
+    let slot = slot & (SLOTS - 1);
     let addr_masked = addr & encoding::WATCHPOINT_ADDR_MASK;
     for i in 0..NUM_SLOTS {
         let idx = encoding::slot_idx_fast(slot, i);
@@ -83,8 +102,14 @@ pub(crate) fn find(slot: usize, addr: usize, size: usize, is_write: bool) -> Opt
 }
 
 /// Publishes a watchpoint for this access in the page's primary slot or one of
-/// its neighbours. `None` when all candidate slots are taken (`no_capacity`).
+/// its neighbours. `None` when all candidate slots are taken, or
+/// `num_watchpoints` watchpoints are set up already (`no_capacity`).
 pub(crate) fn insert(addr: usize, size: usize, is_write: bool) -> Option<usize> {
+    // The cap is checked loosely (watchers that start together may pass it
+    // by a few): it bounds how many threads stall at once, not memory.
+    if Counter::UsedWatchpoints.get() >= CAPACITY.load(Relaxed) {
+        return None;
+    }
     let slot = window(addr);
     let encoded = encoding::encode_watchpoint(addr, size, is_write);
     (0..NUM_SLOTS)

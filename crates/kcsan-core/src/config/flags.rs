@@ -275,10 +275,12 @@ flags! {
     udelay_first: u32 = 1000, accept Accept::Range(0, 1_000_000), kernel "-",
         live;
 
-    /// Number of watchpoint slots (a power of two). A watchpoint lives in the
-    /// slot of its page, so more slots means fewer no_capacity misses.
+    /// The most watchpoints set up at once (a power of two). The kernel's
+    /// option is also its table's size; kcsan's table always has 1024 slots,
+    /// hashed by page and 64 MiB region, so this only caps how many threads
+    /// can be watching at the same moment (no_capacity counts the rest).
     num_watchpoints: u32 = 64, accept Accept::PowerOfTwo(1, 1024), kernel "CONFIG_KCSAN_NUM_WATCHPOINTS",
-        startup "it sizes the watchpoint table, which live watchpoints occupy";
+        startup "it sets the watchpoint capacity once, when the runtime starts";
 
     /// Report a race between the same two top frames at most once per this many
     /// milliseconds (0: no rate limit).

@@ -15,7 +15,7 @@ mod flags;
 mod value;
 
 use core::fmt;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::Relaxed};
 
 use crate::report::lock::SpinLock;
 pub use flags::{FlagInfo, Flags};
@@ -258,8 +258,7 @@ pub fn flags() -> &'static Flags {
 /// and an install happens once at start (and on the rare run-time change,
 /// [`update`]).
 pub fn install(f: Flags) {
-    hot::SLOT_MASK.store(f.num_watchpoints as usize - 1, Relaxed);
-    hot::ASSUME_PLAIN_WRITES_ATOMIC.store(f.assume_plain_writes_atomic, Relaxed);
+    crate::watchpoint::set_capacity(f.num_watchpoints as usize);
     hot::IGNORE_ATOMICS.store(f.ignore_atomics, Relaxed);
     CURRENT.store(
         Box::leak(Box::new(f)),
@@ -299,16 +298,11 @@ pub(crate) fn after_fork_in_child() {
     unsafe { UPDATE.force_unlock() };
 }
 
-/// Options the fast path reads, mirrored from [`flags`] as single atomics.
+/// Options the fast path reads, mirrored from [`flags`] as single atomics
+/// (`assume_plain_writes_atomic` lives in each thread's context).
 pub mod hot {
     use super::*;
 
-    /// `num_watchpoints - 1`: the slot mask.
-    pub static SLOT_MASK: AtomicUsize =
-        AtomicUsize::new(DEFAULT_FLAGS.num_watchpoints as usize - 1);
-    /// `assume_plain_writes_atomic`.
-    pub static ASSUME_PLAIN_WRITES_ATOMIC: AtomicBool =
-        AtomicBool::new(DEFAULT_FLAGS.assume_plain_writes_atomic);
     /// `ignore_atomics`.
     pub static IGNORE_ATOMICS: AtomicBool = AtomicBool::new(DEFAULT_FLAGS.ignore_atomics);
 }
