@@ -124,7 +124,7 @@ fn flags_lists_every_option_with_its_default() {
     // The defaults (the user preset), spelled out; where the kernel preset
     // differs, its value is shown beside them.
     for want in [
-        "skip_watch=20    (preset kernel 4000, hunt 10)",
+        "skip_watch=20    (preset kernel 4000)",
         "udelay_task=10    (preset kernel 80)",
         "udelay_interrupt=20",
         "num_watchpoints=64",
@@ -132,7 +132,7 @@ fn flags_lists_every_option_with_its_default() {
         "report_value_change_only=0    (preset kernel 1)",
         "report_race_unknown_origin=1",
         "assume_plain_writes_atomic=0    (preset kernel 1)",
-        "first_watches=4    (preset kernel 0, hunt 8)",
+        "first_watches=4    (preset kernel 0)",
         "ignore_atomics=0",
         "interrupt_watcher=0",
         "permissive=0",

@@ -179,13 +179,7 @@ impl Preset {
                 ("assume_plain_writes_atomic", "1"),
                 ("report_value_change_only", "1"),
             ],
-            Preset::Hunt => &[
-                ("skip_watch", "10"),
-                ("max_stall_ratio", "0.5"),
-                ("stall_burst_ms", "200"),
-                ("first_watches", "8"),
-                ("udelay_first", "2000"),
-            ],
+            Preset::Hunt => &[("max_stall_ratio", "0.2"), ("udelay_first", "5000")],
         }
     }
 }
@@ -197,7 +191,8 @@ flags! {
     /// first accesses watched with long stalls). `kernel`: the kernel's exact
     /// behaviour (skip_watch=4000, udelay_task=80, spin stalls, no budget, no
     /// first watches, the non-strict defaults). `hunt`: for repeated runs in
-    /// CI and `kcsan hunt`: denser, with five times the stall budget.
+    /// CI and `kcsan hunt`: longer first watches and twice the stall
+    /// budget, so long programs keep being watched more densely.
     preset: Preset = Preset::User, accept Accept::Any, kernel "-",
         live;
 
@@ -272,7 +267,7 @@ flags! {
     /// With delay_randomize each draws its length log-uniformly from 1 us up
     /// to this (as likely 1-10 us as 100 us-1 ms), since the gap between the
     /// racing accesses can be anything in that range.
-    udelay_first: u32 = 1000, accept Accept::Range(0, 1_000_000), kernel "-",
+    udelay_first: u32 = 3000, accept Accept::Range(0, 1_000_000), kernel "-",
         live;
 
     /// The most watchpoints set up at once (a power of two). The kernel's

@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(f.skip_watch, Flags::DEFAULT.skip_watch);
         assert_eq!(f.udelay_interrupt, 7, "presets leave other options alone");
         f.parse_options("preset=hunt", "test").unwrap();
-        assert!(f.skip_watch < Flags::DEFAULT.skip_watch);
+        assert!(f.udelay_first > Flags::DEFAULT.udelay_first);
         assert!(f.max_stall_ratio.0 > Flags::DEFAULT.max_stall_ratio.0);
     }
 
