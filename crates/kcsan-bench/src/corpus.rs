@@ -122,6 +122,11 @@ struct Program {
     lang: Lang,
     pattern: String,
     flags: Vec<String>,
+    /// A racy program's `MISSED:` line: why kcsan is known not to catch it
+    /// (its racing accesses never overlap in time, nor can a stall bring
+    /// them together). It still counts in every rate; it is only exempt
+    /// from the smoke mode's "caught within the deadline" and `--strict`.
+    missed: Option<String>,
     /// The kcsan build.
     exe: PathBuf,
     /// The libtsan build, once made (`None` when libtsan is not run, or for
@@ -152,8 +157,9 @@ impl Program {
     }
 }
 
-/// Reads a program's header: `PATTERN:` (required), `FLAGS:` (optional), and
-/// checks for the marker its corpus requires (`RACE` / `FIX:`).
+/// Reads a program's header: `PATTERN:` (required), `FLAGS:` and `MISSED:`
+/// (optional), and checks for the marker its corpus requires (`RACE` /
+/// `FIX:`).
 fn parse_program(set: Set, src: &Path, out: &Path) -> Result<Program> {
     let text =
         std::fs::read_to_string(src).with_context(|| format!("cannot read {}", src.display()))?;
@@ -173,6 +179,13 @@ fn parse_program(set: Set, src: &Path, out: &Path) -> Result<Program> {
     let flags = header("FLAGS:").map_or_else(Vec::new, |f| {
         f.split_whitespace().map(str::to_owned).collect()
     });
+    let missed = header("MISSED:");
+    if missed.is_some() && set == Set::Clean {
+        bail!(
+            "{}: `MISSED:` describes a race kcsan misses; a clean program has none",
+            src.display()
+        );
+    }
     match set {
         Set::Racy if !text.contains("RACE") => {
             bail!(
@@ -201,6 +214,7 @@ fn parse_program(set: Set, src: &Path, out: &Path) -> Result<Program> {
         lang,
         pattern,
         flags,
+        missed,
     })
 }
 
@@ -628,7 +642,10 @@ fn run_all(progs: &[Program], dets: &[Detector], a: &CorpusArgs, jobs: usize) ->
                 if p.exe_for(d).is_none() {
                     continue;
                 }
-                match (a.until_detected && p.set == Set::Racy, i) {
+                // A known miss is run like the others (`--runs` times), not
+                // until a report that never comes.
+                let until_found = a.until_detected && p.set == Set::Racy && p.missed.is_none();
+                match (until_found, i) {
                     (true, 0) => tasks.push((di, pi, None)),
                     (true, _) => {}
                     (false, _) => tasks.push((di, pi, Some(i))),
@@ -746,7 +763,7 @@ fn judge_pair(v: &mut Verdict, p: &Program, d: &Detector, rs: &[RunResult], a: &
             } else {
                 !caught_90(k, rs.len())
             };
-            v.below_target += usize::from(missed);
+            v.below_target += usize::from(missed && p.missed.is_none());
         }
         (Set::Racy, Detector::Libtsan) => {}
         (Set::Clean, Detector::Kcsan(_)) => {
@@ -800,11 +817,25 @@ fn header(progs: &[Program], dets: &[Detector], a: &CorpusArgs) -> String {
     } else {
         String::new()
     };
+    let missed: Vec<&str> = progs
+        .iter()
+        .filter(|p| p.missed.is_some())
+        .map(|p| p.stem.as_str())
+        .collect();
+    let missed = if missed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Known misses (a `MISSED:` line in their header says why; they count in every rate, \
+             and the smoke mode runs them without waiting for a report): {}.",
+            missed.join(", ")
+        )
+    };
     format!(
         "Recorded by `kcsan-bench corpus` ({n_racy} racy and {n_clean} clean programs; {} per program and \
          configuration, {} at once on {} CPUs, `OMP_NUM_THREADS={}`; load average {} at the end). A kcsan run \
          detects when it prints `BUG: KCSAN:`{libtsan}; the time to the first report is from the spawn. 95% \
-         Wilson intervals.\n",
+         Wilson intervals.{missed}\n",
         if a.until_detected {
             "until the first report".to_owned()
         } else {
@@ -1102,6 +1133,16 @@ mod tests {
         assert_eq!(p.lang_name(), "C/OpenMP");
         let e = parse_program(Set::Clean, &f, &dir).unwrap_err();
         assert!(format!("{e:#}").contains("FIX:"), "{e:#}");
+        assert_eq!(p.missed, None);
+        std::fs::write(
+            &f,
+            "// PATTERN: p\n// MISSED: never overlaps\nint x; /* RACE */\n// FIX: f\n",
+        )
+        .unwrap();
+        let p = parse_program(Set::Racy, &f, &dir).unwrap();
+        assert_eq!(p.missed.as_deref(), Some("never overlaps"));
+        let e = parse_program(Set::Clean, &f, &dir).unwrap_err();
+        assert!(format!("{e:#}").contains("MISSED:"), "{e:#}");
         std::fs::write(&f, "int x;\n").unwrap();
         let e = parse_program(Set::Racy, &f, &dir).unwrap_err();
         assert!(format!("{e:#}").contains("x.c: no `// PATTERN:`"), "{e:#}");
