@@ -50,7 +50,7 @@ pub(crate) struct CorpusArgs {
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
     /// A kcsan configuration `NAME=KCSAN_OPTIONS` (repeatable); a built-in's
-    /// name (fastpath, kernel, defaults) replaces it.
+    /// name (fastpath, kernel, defaults, hunt) replaces it.
     #[arg(long = "config", value_name = "NAME=OPTIONS")]
     config: Vec<String>,
     /// Comma-separated configurations to run (default: defaults, kernel,

@@ -30,7 +30,7 @@ pub(crate) struct WorkloadsArgs {
     #[arg(long, value_name = "NAMES")]
     workloads: Option<String>,
     /// A kcsan configuration `NAME=KCSAN_OPTIONS` (repeatable); a built-in's
-    /// name (fastpath, kernel, defaults) replaces it.
+    /// name (fastpath, kernel, defaults, hunt) replaces it.
     #[arg(long = "config", value_name = "NAME=OPTIONS")]
     config: Vec<String>,
     /// Comma-separated configurations to run (default: all built-ins plus
