@@ -134,11 +134,10 @@ fn modified(p: &Path) -> Option<std::time::SystemTime> {
 pub(crate) fn object() -> Result<PathBuf> {
     let archive = archive()?;
     let object = archive.with_file_name(OBJECT);
-    if let (Some(o), Some(a)) = (modified(&object), modified(&archive)) {
-        if o >= a {
+    if let (Some(o), Some(a)) = (modified(&object), modified(&archive))
+        && o >= a {
             return Ok(object);
         }
-    }
     localize(&archive, &object).with_context(|| {
         format!(
             "while making {} from {}",

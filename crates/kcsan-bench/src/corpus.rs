@@ -682,7 +682,7 @@ fn run_all(progs: &[Program], dets: &[Detector], a: &CorpusArgs, jobs: usize) ->
             .or_default()
             .extend(mine);
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if n % step == 0 || n == total {
+        if n.is_multiple_of(step) || n == total {
             println!("   {n}/{total} run batches done");
         }
         Ok(())

@@ -5,6 +5,8 @@
 //! - `kcsan flags`: the option table;
 //! - `kcsan hunt`: the statistics game: run a program many times, sweep an
 //!   argument or an option, and measure how often a race shows up;
+//! - `kcsan repro`: rerun a program focused on a reported race's functions,
+//!   to make it happen again, or (`--confirm-fix`) to show it is gone;
 //! - `kcsan triage`: group the reports in logs (ours and kernel logs);
 //! - `kcsan ctl`: live control of a running program (the kernel's debugfs).
 //!
@@ -70,6 +72,9 @@ enum Cmd {
     /// Run a program many times (sweeping an argument or option) and estimate
     /// how often KCSAN catches its races.
     Hunt(cmd::hunt::HuntArgs),
+    /// Rerun a program focused on the functions of a reported race: how often
+    /// does it come back? (`--confirm-fix`: prove a fix.)
+    Repro(cmd::repro::ReproArgs),
     /// Control a running program: `kcsan ctl PID stats | on | off | !FUNC |
     /// blacklist | whitelist | set NAME=VALUE | get [NAME] | help`.
     #[command(after_help = CTL_HELP)]
@@ -105,6 +110,7 @@ const CTL_HELP: &str = concat!(
     "  !FUNC             add FUNC to the function filter list (filter_functions)\n",
     "  blacklist         drop reports whose top frames include a listed function\n",
     "  whitelist         keep only reports whose top frames are all listed\n",
+    "  focus [NAMES|off] watch every access of these functions (focus_functions), or stop\n",
     "  set NAME=VALUE    change a run-time option (skip_watch, udelay_task, ...)\n",
     "  get [NAME]        show one option, or all of them\n",
     "  microbench=N      time N fast-path checks on the server's thread\n",
@@ -125,6 +131,7 @@ fn main() -> ExitCode {
         } => cmd::run::main(option, options, program),
         Cmd::Triage { json, top, files } => cmd::triage::main(json, top, files),
         Cmd::Hunt(args) => cmd::hunt::main(args),
+        Cmd::Repro(args) => cmd::repro::main(args),
         Cmd::Ctl { list: true, .. } => cmd::ctl::list(),
         Cmd::Ctl { pid, command, .. } => cmd::ctl::main(pid.unwrap_or_default(), &command),
         Cmd::Flags { markdown } => {

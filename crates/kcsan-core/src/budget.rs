@@ -50,6 +50,9 @@ pub(crate) struct Account {
     /// its length in accesses (0: not measured, e.g. the period was cut short).
     period_start_ns: Cell<u64>,
     period_len: Cell<u64>,
+    /// The focus budget's credit and its last update (0: never), as above.
+    focus_credit_ns: Cell<u64>,
+    focus_updated_ns: Cell<u64>,
 }
 
 impl Account {
@@ -60,6 +63,8 @@ impl Account {
             ns_per_access: Cell::new(0),
             period_start_ns: Cell::new(0),
             period_len: Cell::new(0),
+            focus_credit_ns: Cell::new(0),
+            focus_updated_ns: Cell::new(0),
         }
     }
 }
@@ -91,6 +96,44 @@ pub(crate) fn admit(ctx: &Ctx, f: &Flags, now: u64, stall_ns: u64) -> bool {
     stretch(ctx, ratio, stall_ns - credit);
     start_period(ctx, now);
     false
+}
+
+/// The focus budget: a focused function's accesses are all watched, but
+/// the thread spends at most this fraction of its time stalled in them, so
+/// a focused function that makes millions of accesses runs at most ten
+/// times slower, not for hours. Its own account: focus stalls neither use
+/// nor stretch the sampling budget.
+const FOCUS_STALL_RATIO: f64 = 0.9;
+
+/// The focus budget's burst: what a thread starts with and can save up.
+const FOCUS_BURST_NS: u64 = 50_000_000;
+
+/// May this thread stall `stall_ns` on an access of a focused function?
+/// Unlike [`admit`], a refusal only skips this access: the next one asks
+/// again.
+pub(crate) fn admit_focus(ctx: &Ctx, _f: &Flags, now: u64, stall_ns: u64) -> bool {
+    let a = &ctx.budget;
+    let credit = match a.focus_updated_ns.get() {
+        0 => FOCUS_BURST_NS,
+        then => {
+            let earned = (now.saturating_sub(then) as f64 * FOCUS_STALL_RATIO) as u64;
+            (a.focus_credit_ns.get() + earned).min(FOCUS_BURST_NS)
+        }
+    };
+    a.focus_credit_ns.set(credit);
+    a.focus_updated_ns.set(now);
+    if credit >= stall_ns {
+        return true;
+    }
+    Counter::BudgetSkips.inc();
+    false
+}
+
+/// A focus stall of `stalled_ns` ended: charge it to the focus budget.
+pub(crate) fn charge_focus(ctx: &Ctx, stalled_ns: u64) {
+    let a = &ctx.budget;
+    a.focus_credit_ns
+        .set(a.focus_credit_ns.get().saturating_sub(stalled_ns));
 }
 
 /// A stall that [`admit`] allowed ended at `end` after `stalled_ns`: charge

@@ -21,14 +21,15 @@
 
 use crate::access::AccessType;
 use crate::config;
-use crate::ctx::{self, Ctx, GATE_PENDING, Origin};
+use crate::ctx::{self, Ctx, GATE_FOCUS, GATE_PENDING, Origin};
 use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
+use crate::sample::Watch;
 use crate::scoped::check_pending;
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
 use crate::weak_memory::set_reorder_access;
-use crate::{budget, control, delay, permissive, runtime, sample};
+use crate::{budget, control, delay, focus, permissive, runtime, sample};
 
 /// Checks one memory access: the entry point of every instrumented access.
 ///
@@ -114,15 +115,52 @@ unsafe extern "C" fn check_window(addr: usize, size: usize, ty: AccessType, slot
 }
 
 /// The skip count ran out, or is parked because the thread is in an atomic
-/// region. Applies the kernel's `is_atomic` order for atomic regions (which
-/// must not consume the skip count), then sets up a watchpoint if due.
+/// region or in focus mode. Applies the kernel's `is_atomic` order for atomic
+/// regions (which must not consume the skip count), watches an access of a
+/// focused function, then sets up a watchpoint if due.
+///
+/// This entry is a trampoline that adds the address the hook returns to:
+/// every entry point reaches it by a tail call (the hooks have no frame left
+/// by then; `tests/c` and `focus` tests fail if that changes), so on entry
+/// the return address is the instrumented code's, which is what focus mode
+/// matches against the focused functions' code.
+///
+/// # Safety
+/// As [`check_access`].
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
+unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
+    core::arch::naked_asm!("mov rcx, [rsp]", "jmp {at}", at = sym skip_expired_at)
+}
+
+/// See the x86-64 version: on AArch64 the return address is in the link
+/// register.
+#[cfg(target_arch = "aarch64")]
+#[unsafe(naked)]
+unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
+    core::arch::naked_asm!("mov x3, x30", "b {at}", at = sym skip_expired_at)
+}
+
+/// Elsewhere no return address is known: focus mode watches nothing.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { skip_expired_at(addr, size, ty, 0) }
+}
+
+/// [`skip_expired`], with `pc`: where the instrumented code resumes.
 ///
 /// # Safety
 /// As [`check_access`].
 #[cold]
 #[inline(never)]
-unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
+unsafe extern "C" fn skip_expired_at(addr: usize, size: usize, ty: AccessType, pc: usize) {
     ctx::with(|ctx| {
+        if focus::is_set() != ctx.in_focus_mode() {
+            focus::join_or_leave(ctx);
+        }
         if ctx.gate.get() == 0 {
             // SAFETY: forwarded from our caller's contract.
             return unsafe { setup_watchpoint(ctx, addr, size, ty) };
@@ -133,11 +171,26 @@ unsafe extern "C" fn skip_expired(addr: usize, size: usize, ty: AccessType) {
         // count, saved while parked. (An atomic region's end cannot close the
         // gate here: only `gated_is_atomic` returning true changes it.)
         if ty.is_assert() || !gated_is_atomic(ctx) {
-            let skip = ctx.parked_skip.get() - 1;
-            ctx.parked_skip.set(skip);
-            if skip < 0 {
-                // SAFETY: forwarded from our caller's contract.
-                return unsafe { setup_watchpoint(ctx, addr, size, ty) };
+            let sampled = if ctx.gate.get() & GATE_FOCUS == 0 {
+                true
+            } else if focus::contains(pc) {
+                let hold = focus::stall_us(pc, config::flags().udelay_focus);
+                if hold > 0 {
+                    // SAFETY: forwarded from our caller's contract.
+                    return unsafe { watch_focused(ctx, addr, size, ty, hold) };
+                }
+                // Very hot: the fast path checked it; nothing to hold.
+                false
+            } else {
+                !config::flags().focus_only
+            };
+            if sampled {
+                let skip = ctx.parked_skip.get() - 1;
+                ctx.parked_skip.set(skip);
+                if skip < 0 {
+                    // SAFETY: forwarded from our caller's contract.
+                    return unsafe { setup_watchpoint(ctx, addr, size, ty) };
+                }
             }
         }
         if ctx.gate.get() & GATE_PENDING != 0 {
@@ -205,7 +258,7 @@ unsafe fn read_value(addr: usize, size: usize) -> u64 {
     unsafe {
         match size {
             1 => u64::from(core::ptr::read_volatile(addr as *const u8)),
-            2 | 4 | 8 if addr % size == 0 => match size {
+            2 | 4 | 8 if addr.is_multiple_of(size) => match size {
                 2 => u64::from(core::ptr::read_volatile(addr as *const u16)),
                 4 => u64::from(core::ptr::read_volatile(addr as *const u32)),
                 _ => core::ptr::read_volatile(addr as *const u64),
@@ -280,6 +333,40 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     let f = config::flags();
     // Always start a new skip period, even if we end up not watching.
     let kind = sample::start_period(ctx, f);
+    if f.focus_only {
+        // Only focused functions are watched (see `skip_expired_at`).
+        return;
+    }
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { watch_access(ctx, f, (addr, size, ty), kind) }
+}
+
+/// An access of a focused function that `focus::stall_us` holds: watched
+/// whatever the skip count, for `hold` microseconds, under the focus budget.
+///
+/// # Safety
+/// As [`check_access`].
+#[cold]
+#[inline(never)]
+unsafe fn watch_focused(ctx: &Ctx, addr: usize, size: usize, ty: AccessType, hold: u32) {
+    if !runtime::ensure_init() {
+        return;
+    }
+    // SAFETY: forwarded from our caller's contract.
+    unsafe { watch_access(ctx, config::flags(), (addr, size, ty), Watch::Focus(hold)) }
+}
+
+/// Sets up a watchpoint of kind `kind` on the access if the rules and the
+/// stall budget allow, and handles what follows it.
+///
+/// # Safety
+/// As [`check_access`].
+unsafe fn watch_access(
+    ctx: &Ctx,
+    f: &config::Flags,
+    (addr, size, ty): (usize, usize, AccessType),
+    kind: Watch,
+) {
     // The thread's copy of assume_plain_writes_atomic is brought up to date
     // here; an access the fast path judged by a stale copy (a new thread's
     // first, or the first after `kcsan ctl set`) is judged again.
@@ -304,7 +391,12 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
     }
     let stall_us = delay::delay_us(ctx, f, ty, kind);
     let start = delay::now_ns();
-    let access_mask = if budget::admit(ctx, f, start, stall_us * 1000) {
+    let admitted = if matches!(kind, Watch::Focus(_)) {
+        budget::admit_focus(ctx, f, start, stall_us * 1000)
+    } else {
+        budget::admit(ctx, f, start, stall_us * 1000)
+    };
+    let access_mask = if admitted {
         // SAFETY: forwarded from our caller's contract.
         let mask = unsafe {
             watch(
@@ -312,7 +404,7 @@ unsafe extern "C" fn setup_watchpoint(ctx: &Ctx, addr: usize, size: usize, ty: A
                 f,
                 (addr, size, ty),
                 ctx.access_mask.get(),
-                (stall_us, start),
+                (stall_us, start, kind),
             )
         };
         recheck_after_stall(ctx, addr, size, ty);
@@ -363,7 +455,7 @@ unsafe fn watch(
     f: &config::Flags,
     (addr, size, ty): (usize, usize, AccessType),
     access_mask: usize,
-    (stall_us, start): (u64, u64),
+    (stall_us, start, kind): (u64, u64, Watch),
 ) -> usize {
     // A weak-memory replay: the thread cannot observe its own reordering, so
     // its signal handlers must not hit this watchpoint; and the memory may be
@@ -396,7 +488,11 @@ unsafe fn watch(
         access_mask = 0;
     }
     let end = delay::now_ns();
-    budget::charge(ctx, f, end, end - start);
+    if matches!(kind, Watch::Focus(_)) {
+        budget::charge_focus(ctx, end - start);
+    } else {
+        budget::charge(ctx, f, end, end - start);
+    }
 
     let mut diff = old ^ new;
     if access_mask != 0 {

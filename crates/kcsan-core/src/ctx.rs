@@ -21,6 +21,9 @@ pub(crate) const GATE_FLAT_ATOMIC: u32 = 1 << 2;
 pub(crate) const GATE_SCOPED: u32 = 1 << 3;
 /// `gate` bit: a reordered access is pending (weak-memory modelling).
 pub(crate) const GATE_REORDER: u32 = 1 << 4;
+/// `gate` bit: a focus list is set (`focus.rs`): every eligible access
+/// goes to the slow path, which watches those of the focused functions.
+pub(crate) const GATE_FOCUS: u32 = 1 << 5;
 /// The `gate` bits that ask for work after an access that neither found nor
 /// set up a watchpoint: checking the scoped accesses and replaying the
 /// reordered one. Marked accesses test these too.
@@ -143,6 +146,9 @@ pub(crate) struct Ctx {
     /// Function nesting depth, from `__tsan_func_entry`/`__tsan_func_exit`
     /// (the kernel's per-task `kcsan_stack_depth`).
     pub(crate) stack_depth: Cell<i32>,
+    /// The thread is in focus mode (`focus.rs`): a focus list is set, so
+    /// every eligible access comes to the slow path (`GATE_FOCUS`).
+    pub(crate) focus: Cell<bool>,
     /// What the `SCOPED` access being checked right now came from.
     pub(crate) origin: Cell<Origin>,
     /// How many of its first watches (`first_watches`) the thread has had.
@@ -176,6 +182,7 @@ impl Ctx {
             disable_scoped: Cell::new(0),
             reorder: ReorderAccess::new(),
             stack_depth: Cell::new(0),
+            focus: Cell::new(false),
             origin: Cell::new(Origin::None),
             first_watches: Cell::new(0),
             budget: crate::budget::Account::new(),
@@ -203,6 +210,9 @@ impl Ctx {
         }
         if self.reorder.size.get() != 0 {
             g |= GATE_REORDER;
+        }
+        if self.focus.get() {
+            g |= GATE_FOCUS;
         }
         match (self.gate.get() != 0, g != 0) {
             (false, true) => self.parked_skip.set(self.skip.replace(0)),
@@ -245,6 +255,12 @@ impl Ctx {
         } else {
             self.skip.get()
         }
+    }
+
+    /// Whether the thread is in focus mode (see `focus.rs`).
+    #[inline]
+    pub(crate) fn in_focus_mode(&self) -> bool {
+        self.focus.get()
     }
 
     /// Whether this thread may set up or consume watchpoints now.

@@ -38,13 +38,22 @@ pub fn now_ms() -> u64 {
 /// cover (a neighbour starting and running its chunk) can be anything in
 /// that range, and the thread should not always hold its first access long:
 /// a race with its second or third access needs the first stall to be short.
+///
+/// A focused function's access (`sample::Watch::Focus`) stalls as long as
+/// `focus::stall_us` decided.
 pub(crate) fn delay_us(ctx: &Ctx, f: &Flags, ty: AccessType, kind: Watch) -> u64 {
-    if kind == Watch::First && f.udelay_first > 0 && !ctx.in_interrupt() {
-        let most = f64::from(f.udelay_first);
+    if let Watch::Focus(us) = kind {
+        return u64::from(us);
+    }
+    let longest = match kind {
+        Watch::First => f.udelay_first,
+        _ => 0,
+    };
+    if longest > 0 && !ctx.in_interrupt() {
         return if f.delay_randomize {
-            most.powf(unit(ctx)) as u64
+            f64::from(longest).powf(unit(ctx)) as u64
         } else {
-            u64::from(f.udelay_first)
+            u64::from(longest)
         };
     }
     let mut delay = u64::from(if ctx.in_interrupt() {

@@ -38,6 +38,7 @@ mod ctx;
 pub use ctx::{Interrupted, ScopedAccess, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
+mod focus;
 mod permissive;
 pub mod report;
 pub mod runtime;

@@ -84,6 +84,7 @@ fn init_once() {
     let enable = flags.early_enable;
     let control = flags.control;
     config::install(flags);
+    crate::focus::sync(&config::flags().focus_functions);
     // SAFETY: the handlers are `extern "C"` functions that stay valid for the
     // life of the process.
     unsafe {

@@ -65,6 +65,9 @@ pub(crate) enum Watch {
     First,
     /// A sampled access: the ordinary stall.
     Sampled,
+    /// An access of a focused function (`focus.rs`): a stall up to this
+    /// many microseconds, under the focus budget.
+    Focus(u32),
 }
 
 /// Starts a new skip period (called on every slow-path entry) and says what

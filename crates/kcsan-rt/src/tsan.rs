@@ -116,7 +116,7 @@ plain_access! {
 /// `READ_ONCE`/`WRITE_ONCE` and volatile variables count as marked.
 #[inline(always)]
 fn volatile_type(addr: *mut c_void, size: usize, write: AccessType) -> (bool, AccessType) {
-    let is_atomic = size <= 8 && (addr as usize) % size == 0;
+    let is_atomic = size <= 8 && (addr as usize).is_multiple_of(size);
     (
         is_atomic,
         if is_atomic {

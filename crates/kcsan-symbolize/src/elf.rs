@@ -194,7 +194,7 @@ impl fmt::Debug for ElfInfo {
 /// separate debug files give symbols but not line tables: file:line inside
 /// libc helps nobody read a race report, and parsing libc's DWARF alone costs
 /// tens of MiB, which would break the runtime's fixed-memory promise.
-fn is_system_library(path: &Path) -> bool {
+pub(crate) fn is_system_library(path: &Path) -> bool {
     ["/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"]
         .iter()
         .any(|dir| path.starts_with(dir))
@@ -213,8 +213,8 @@ impl ElfInfo {
         if dwarf.is_none() || symtab.syms.is_empty() {
             // Stripped: look for the separate debug file (distro -dbg/-debuginfo
             // packages, `objcopy --only-keep-debug`).
-            if let Some(dmap) = find_debug_file(&file, path) {
-                if let Ok(dfile) = object::File::parse(&**dmap) {
+            if let Some(dmap) = find_debug_file(&file, path)
+                && let Ok(dfile) = object::File::parse(&**dmap) {
                     if symtab.syms.is_empty() {
                         symtab = SymTab::from_symbols(&dfile, dfile.symbols());
                     }
@@ -222,12 +222,23 @@ impl ElfInfo {
                         dwarf = load_dwarf(&dfile, &dmap);
                     }
                 }
-            }
         }
         if symtab.syms.is_empty() {
             symtab = SymTab::from_symbols(&file, file.dynamic_symbols());
         }
         Some(ElfInfo { symtab, dwarf })
+    }
+
+    /// Every function symbol: raw (mangled) name, ELF start and end address.
+    pub(crate) fn functions(&self) -> impl Iterator<Item = (&str, u64, u64)> {
+        self.symtab.syms.iter().map(|s| {
+            let (start, len) = (s.name.0 as usize, s.name.1 as usize);
+            (
+                self.symtab.names.get(start..start + len).unwrap_or(""),
+                s.addr,
+                s.end,
+            )
+        })
     }
 
     /// The function symbol whose range contains ELF address `probe`.

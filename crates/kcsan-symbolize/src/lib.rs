@@ -108,14 +108,23 @@ impl fmt::Display for Frame {
 
 /// `path` relative to the current directory if it lies below it.
 fn short_path(path: &str) -> String {
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Ok(rel) = Path::new(path).strip_prefix(&cwd) {
-            if !rel.as_os_str().is_empty() {
+    if let Ok(cwd) = std::env::current_dir()
+        && let Ok(rel) = Path::new(path).strip_prefix(&cwd)
+            && !rel.as_os_str().is_empty() {
                 return rel.to_string_lossy().into_owned();
             }
-        }
-    }
     path.to_owned()
+}
+
+/// A function found by name ([`Symbolizer::find_functions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionRange {
+    /// Run-time address of its first instruction.
+    pub start: usize,
+    /// Run-time address just past its code.
+    pub end: usize,
+    /// Its demangled name, as reports show it.
+    pub name: String,
 }
 
 /// Caches loaded modules; not Sync-critical (the caller serializes use with a lock).
@@ -170,6 +179,39 @@ impl Symbolizer {
         debug_assert!(!frames.is_empty());
         self.cache.insert((pc, exact), frames.clone());
         frames
+    }
+
+    /// The code of every function whose demangled name (as reports show it)
+    /// `wanted` accepts, in the executable and the shared libraries loaded
+    /// now. The system's libraries (libc, libstdc++, ...) are not searched:
+    /// they are not instrumented, and demangling all their names would cost
+    /// more than the search itself.
+    pub fn find_functions(&mut self, wanted: &dyn Fn(&str) -> bool) -> Vec<FunctionRange> {
+        let (modules, change) = self.modules.all();
+        let modules: Vec<Module> = modules.to_vec();
+        self.forget(change);
+        let mut found = Vec::new();
+        for module in &modules {
+            if elf::is_system_library(Path::new(&*module.path)) {
+                continue;
+            }
+            let elf = self
+                .elves
+                .entry(module.key())
+                .or_insert_with(|| ElfInfo::load(&module.open_path, Path::new(&*module.path)));
+            let Some(elf) = elf.as_ref() else { continue };
+            for (raw, start, end) in elf.functions() {
+                let name = demangle::demangle(raw);
+                if wanted(&name) {
+                    found.push(FunctionRange {
+                        start: module.bias.wrapping_add(start as usize),
+                        end: module.bias.wrapping_add(end as usize),
+                        name,
+                    });
+                }
+            }
+        }
+        found
     }
 
     /// Drops what a change in the loaded objects made stale.

@@ -114,6 +114,12 @@ impl ModuleMap {
             .any(|m| m.path == key.0 && m.bias == key.1)
     }
 
+    /// The objects in the current list (brought up to date first).
+    pub(crate) fn all(&mut self) -> (&[Module], Change) {
+        let change = self.rescan();
+        (&self.modules, change)
+    }
+
     /// Number of objects in the current list.
     pub(crate) fn len(&self) -> usize {
         self.modules.len()

@@ -101,16 +101,23 @@ impl Setting {
 
 /// What one run did.
 #[derive(Debug, Default)]
-struct RunResult {
-    titles: Vec<String>,
-    first_report: Option<Duration>,
-    wall: Duration,
-    exit_code: Option<i32>,
-    signal: Option<i32>,
-    timed_out: bool,
+pub(crate) struct RunResult {
+    /// The report titles, without `BUG: KCSAN: `, in order.
+    pub(crate) titles: Vec<String>,
+    pub(crate) first_report: Option<Duration>,
+    pub(crate) wall: Duration,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) signal: Option<i32>,
+    pub(crate) timed_out: bool,
     /// Killed because `--until-found` was satisfied by another run: not counted.
-    cancelled: bool,
+    pub(crate) cancelled: bool,
+    /// The run's standard error, its first `STDERR_KEPT` bytes.
+    pub(crate) stderr: String,
 }
+
+/// How much of a run's standard error is kept (for `kcsan repro`, which
+/// shows a report and reads the runtime's notes).
+const STDERR_KEPT: usize = 1 << 20;
 
 /// The JSON object of one race title within a setting.
 #[derive(Debug, Serialize, Deserialize)]
@@ -169,7 +176,7 @@ struct SweepOption {
 }
 
 /// The Wilson score interval (95%) for `k` successes in `n` trials.
-fn wilson(k: usize, n: usize) -> (f64, f64) {
+pub(crate) fn wilson(k: usize, n: usize) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
@@ -195,7 +202,7 @@ fn split_values(s: &str, what: &str) -> Result<Vec<String>> {
 }
 
 /// Finds `prog` the way `Command` will (a path, or a name on PATH).
-fn check_program(prog: &Path) -> Result<()> {
+pub(crate) fn check_program(prog: &Path) -> Result<()> {
     let found = if prog.components().count() > 1 {
         prog.is_file()
     } else {
@@ -209,7 +216,7 @@ fn check_program(prog: &Path) -> Result<()> {
 }
 
 /// Runs the program once, reading its stderr as it arrives.
-fn run_once(
+pub(crate) fn run_once(
     prog: &OsString,
     args: &[OsString],
     kcsan_options: &str,
@@ -229,17 +236,21 @@ fn run_once(
     let reader = std::thread::spawn(move || {
         let mut titles = Vec::new();
         let mut first = None;
+        let mut kept = String::new();
         let mut r = BufReader::new(stderr);
         let mut line = Vec::new();
         while matches!(r.read_until(b'\n', &mut line), Ok(n) if n > 0) {
             let text = String::from_utf8_lossy(&line);
+            if kept.len() < STDERR_KEPT {
+                kept.push_str(&text);
+            }
             if let Some(t) = text.trim_start().strip_prefix("BUG: KCSAN: ") {
                 first.get_or_insert_with(|| start.elapsed());
                 titles.push(t.trim_end().to_owned());
             }
             line.clear();
         }
-        (titles, first)
+        (titles, first, kept)
     });
     let mut res = RunResult::default();
     let mut nap = Duration::from_micros(200);
@@ -258,9 +269,10 @@ fn run_once(
         nap = (nap * 2).min(Duration::from_millis(5));
     };
     res.wall = start.elapsed();
-    let (titles, first) = reader.join().unwrap_or_default();
+    let (titles, first, kept) = reader.join().unwrap_or_default();
     res.titles = titles;
     res.first_report = first;
+    res.stderr = kept;
     {
         use std::os::unix::process::ExitStatusExt;
         res.exit_code = status.code();
@@ -328,11 +340,10 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
             f.resolve()?;
         }
     }
-    if let Some(t) = a.timeout {
-        if !(t.is_finite() && t > 0.0) {
+    if let Some(t) = a.timeout
+        && !(t.is_finite() && t > 0.0) {
             bail!("--timeout must be a positive number of seconds");
         }
-    }
     check_program(Path::new(prog))?;
 
     let settings: Vec<Setting> = {

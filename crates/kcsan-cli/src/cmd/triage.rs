@@ -458,11 +458,10 @@ fn group(reports: &[Report]) -> Vec<Group> {
         for f in &r.top_frames {
             push_unique(&mut g.top_frames, f.clone());
         }
-        if let Some(v) = &r.value_change {
-            if g.value_changes.len() < MAX_VALUE_CHANGES {
+        if let Some(v) = &r.value_change
+            && g.value_changes.len() < MAX_VALUE_CHANGES {
                 push_unique(&mut g.value_changes, v.clone());
             }
-        }
     }
     for g in &mut groups {
         g.tasks.sort_unstable();
@@ -500,13 +499,11 @@ fn strip_prefix(line: &str) -> (&str, Option<String>) {
         rest = r;
     }
     // Console log level `<3>`.
-    if let Some(r) = rest.strip_prefix('<') {
-        if let Some(end) = r.find('>') {
-            if end > 0 && end <= 3 && r[..end].bytes().all(|b| b.is_ascii_digit()) {
+    if let Some(r) = rest.strip_prefix('<')
+        && let Some(end) = r.find('>')
+            && end > 0 && end <= 3 && r[..end].bytes().all(|b| b.is_ascii_digit()) {
                 rest = &r[end + 1..];
             }
-        }
-    }
     let mut stripped = false;
     // `[  123.456789]` timestamp.
     if let Some(inner) = bracket(rest) {

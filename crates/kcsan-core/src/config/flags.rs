@@ -270,6 +270,25 @@ flags! {
     udelay_first: u32 = 3000, accept Accept::Range(0, 1_000_000), kernel "-",
         live;
 
+    /// Focus: functions (names as reports show them, separated by ',' or ';';
+    /// quote the value: `focus_functions='a::f;g'`) whose every access is
+    /// watched, code that runs rarely for longest (udelay_focus), while the
+    /// rest of the program is sampled as usual. For making a reported race happen again and for
+    /// checking a fix (`kcsan repro`). While a list is set, every access of
+    /// the program takes the slow path. Names not found are listed at exit.
+    focus_functions: String = String::new(), accept Accept::Any, kernel "-",
+        live;
+    /// With focus_functions: watch nothing outside the focused functions (no
+    /// sampling, no first watches).
+    focus_only: bool = false, accept Accept::Any, kernel "-",
+        live;
+    /// How long an access of a focused function is held (watched), in
+    /// microseconds, the first times its code runs; then less, in
+    /// proportion to how often it ran (code that runs once per thread is
+    /// held long, hot loops hardly at all). A thread spends at most 90% of
+    /// its time held.
+    udelay_focus: u32 = 1000, accept Accept::Range(0, 1_000_000), kernel "-",
+        live;
     /// The most watchpoints set up at once (a power of two). The kernel's
     /// option is also its table's size; kcsan's table always has 1024 slots,
     /// hashed by page and 64 MiB region, so this only caps how many threads

@@ -144,6 +144,8 @@ pub enum Command<'a> {
     Set(&'a str, &'a str),
     /// `get` (every option) or `get NAME`.
     Get(Option<&'a str>),
+    /// `focus` (show the list), `focus off` (clear it) or `focus NAMES`.
+    Focus(Option<&'a str>),
     /// `microbench=N`: time N checks on the server thread.
     Microbench(u64),
     /// `help`: the command list.
@@ -161,6 +163,8 @@ on | off          turn checking on or off for the whole process
 !FUNC             add FUNC to the function filter list (filter_functions)
 blacklist         drop reports whose top frames include a listed function
 whitelist         keep only reports whose top frames are all listed
+focus [NAMES|off] watch every access of these functions (focus_functions),
+                  or stop; without an argument: the list and what was found
 set NAME=VALUE    change a run-time option (skip_watch, udelay_task, ...)
 get [NAME]        show one option, or all of them
 microbench=N      time N fast-path checks (on the server's thread)
@@ -191,6 +195,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
         "blacklist" | "denylist" => no_argument(Command::Mode(FilterMode::Blacklist)),
         "whitelist" | "allowlist" => no_argument(Command::Mode(FilterMode::Whitelist)),
         "help" => no_argument(Command::Help),
+        "focus" => Ok(Command::Focus((!rest.is_empty()).then_some(rest))),
         "get" if rest.contains(char::is_whitespace) => {
             Err(format!("'get' takes one option name (got '{rest}')"))
         }
@@ -257,6 +262,15 @@ pub fn execute(line: &str) -> Result<String, String> {
             crate::runtime::set_enabled(on);
             Ok(String::new())
         }
+        Command::Focus(None) => Ok(crate::focus::describe()),
+        Command::Focus(Some(names)) => update(|f| {
+            f.focus_functions = if names == "off" {
+                String::new()
+            } else {
+                names.to_owned()
+            };
+            Ok(())
+        }),
         Command::Mode(mode) => update(|f| {
             f.filter_mode = mode;
             Ok(())
@@ -333,7 +347,7 @@ fn microbench(iters: u64) -> String {
 
 /// Applies a change to the options in force; the error names the option.
 fn update(change: impl FnOnce(&mut Flags) -> Result<(), ConfigError>) -> Result<String, String> {
-    config::update(change).map(|()| String::new()).map_err(|e| {
+    let result = config::update(change).map(|()| String::new()).map_err(|e| {
         // The source says where a bad value came from; here it is obvious.
         let e = ConfigError { source: None, ..e };
         match e.kind {
@@ -341,7 +355,11 @@ fn update(change: impl FnOnce(&mut Flags) -> Result<(), ConfigError>) -> Result<
             ConfigErrorKind::Unknown => unknown_option(&e.option),
             _ => e.to_string(),
         }
-    })
+    });
+    // A changed focus list is looked up in the program's symbols now, on the
+    // server's thread, so that the next command sees it in force.
+    crate::focus::sync(&config::flags().focus_functions);
+    result
 }
 
 fn unknown_option(name: &str) -> String {

@@ -353,6 +353,15 @@ fn render_json(r: &Report, exe: &str) -> String {
 }
 
 /// The closing line as JSON.
+/// One note about the focus list at exit (`focus::exit_notes`).
+pub(crate) fn json_focus_note(function: &str, status: &str) -> String {
+    format!(
+        "{{\"type\":\"focus\",\"data\":{{\"function\":{},\"status\":{}}}}}\n",
+        json_str(function),
+        json_str(status)
+    )
+}
+
 pub(crate) fn json_summary(reported: usize, unique: usize) -> String {
     format!(
         "{{\"type\":\"summary\",\"data\":{{\"reported\":{reported},\"unique\":{unique},\"pid\":{}}}}}\n",

@@ -267,14 +267,13 @@ fn print_report(
         Some((s, to)) => (Some(s), to),
         None => (None, None),
     };
-    if let Some(os) = &other_stack {
-        if f.report_value_change_only
+    if let Some(os) = &other_stack
+        && f.report_value_change_only
             && value_change == ValueChange::Maybe
             && !is_rcu_name(&os.top_function())
         {
             return false;
         }
-    }
     if filtered_out(f, &this_stack, other_stack.as_ref()) {
         return false;
     }
@@ -357,6 +356,13 @@ pub(crate) fn at_exit() {
     let reported = state.reported;
     let json = f.report_format == config::ReportFormat::Json;
     let mut text = String::new();
+    for (function, status) in crate::focus::exit_notes() {
+        text += &if json {
+            format::json_focus_note(&function, status)
+        } else {
+            crate::focus::render_note(&function, status)
+        };
+    }
     if reported > 0 {
         text += &if json {
             format::json_summary(reported, state.titles.len())

@@ -116,6 +116,15 @@ mod symbolizer {
             .collect()
     }
 
+    pub(super) fn find_functions(wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
+        let mut guard = SYMBOLIZER.lock();
+        let sym = guard.get_or_insert_with(kcsan_symbolize::Symbolizer::new);
+        sym.find_functions(wanted)
+            .into_iter()
+            .map(|f| (f.start, f.end, f.name))
+            .collect()
+    }
+
     /// A thread of the parent may have been symbolizing when it forked: its
     /// caches may be half-updated, so the child forgets them (leaking, not
     /// dropping, what may be inconsistent) and starts afresh.
@@ -144,6 +153,10 @@ mod symbolizer {
         }]
     }
 
+    pub(super) fn find_functions(_wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
+        Vec::new()
+    }
+
     pub(super) fn after_fork_in_child() {}
 }
 
@@ -155,6 +168,12 @@ pub(crate) fn after_fork_in_child() {
 /// The frames of one pc (inlined ones first, then the containing function).
 pub(crate) fn symbolize(pc: usize) -> Vec<Frame> {
     symbolizer::symbolize(pc)
+}
+
+/// The code ranges `(start, end, name)` of the loaded functions whose
+/// demangled names (as reports show them) `wanted` accepts.
+pub(crate) fn find_functions(wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
+    symbolizer::find_functions(wanted)
 }
 
 /// The function through which the runtime calls signal handlers (kcsan-rt).
