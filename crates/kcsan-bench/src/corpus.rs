@@ -24,6 +24,7 @@
 //! `--until-detected` is the cheap smoke mode the test suite uses: each racy
 //! program is rerun until its first report or the deadline, kcsan only.
 
+mod repro;
 mod study;
 
 use std::collections::BTreeMap;
@@ -95,6 +96,17 @@ pub(crate) struct CorpusArgs {
     /// Do not run `cargo build --release` for the runtime first.
     #[arg(long)]
     no_build: bool,
+    /// Measure `kcsan repro` instead (racy programs and their twins): find a
+    /// report at the defaults, then `--runs` runs at the defaults against
+    /// `--runs` focused runs, and `--confirm-fix` on the fixed twin.
+    #[arg(long, conflicts_with_all = ["until_detected", "configs", "config", "strict", "detail", "json"])]
+    repro: bool,
+    /// With --repro: runs at the defaults to find a report to reproduce.
+    #[arg(long, default_value_t = 40, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    find: u32,
+    /// With --repro: focused runs of each fixed twin under --confirm-fix.
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    fix_runs: u32,
 }
 
 /// Which corpus a program belongs to.
@@ -1071,6 +1083,31 @@ pub(crate) fn main(a: CorpusArgs) -> Result<ExitCode> {
     let jobs = a.jobs.unwrap_or_else(toolchain::cpus).max(1);
     println!("== building {} corpus programs with kcsan", progs.len());
     build_kcsan(&repo, &progs, jobs)?;
+    if a.repro {
+        println!(
+            "== kcsan repro: a report at the defaults (up to {} runs), then {} runs at the defaults and {} focused; {} focused runs of each fixed twin",
+            a.find, a.runs, a.runs, a.fix_runs
+        );
+        let text = repro::main(&repo, &progs, &a, jobs)?;
+        println!("\n{text}");
+        if a.write_benchmarks {
+            let path = repo.root.join("BENCHMARKS.md");
+            let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+            let head = format!(
+                "Recorded by `kcsan-bench corpus --repro` ({} runs at the defaults and {} focused per racy program, {} per fixed twin; {} at once on {} CPUs, `OMP_NUM_THREADS={}`; load average {} at the end). Bold: at least 90%.\n\n",
+                a.runs,
+                a.runs,
+                a.fix_runs,
+                jobs,
+                toolchain::cpus(),
+                a.omp_threads,
+                load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            );
+            crate::markdown::write_section(&path, "repro", "### Focus: `kcsan repro` on the corpus", &(head + &text))?;
+            println!("wrote the repro section of {}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     // Only when libtsan is selected, which select_detectors never does in
     // the smoke mode.
     if dets.iter().any(|d| !d.is_kcsan()) {

@@ -475,6 +475,43 @@ fn commands_work_on_a_running_program() {
 }
 
 #[test]
+fn focus_is_set_shown_and_cleared_while_the_program_runs() {
+    let dir = support::scratch("ctl-focus");
+    let d = dir.path();
+    let mut p = Prog::start(d, "report_once_in_ms=0", &[], None);
+
+    assert_eq!(ctl_ok(d, &p, &["focus"]), "focus functions: none\n");
+    // A name the program has, and one it does not: both accepted, the
+    // second shown as not found.
+    assert_eq!(ctl_ok(d, &p, &["focus", "writer,no_such_function"]), "");
+    assert_eq!(
+        ctl_ok(d, &p, &["get", "focus_functions"]),
+        "focus_functions=writer,no_such_function\n"
+    );
+    wait_until(
+        "the focused writer to be entered",
+        || {
+            let shown = ctl_ok(d, &p, &["focus"]);
+            assert!(
+                shown.starts_with("focus functions:\n writer (1 code range, ")
+                    && shown.ends_with(" no_such_function (not found)\n"),
+                "{shown}"
+            );
+            shown.contains("writer (1 code range, entered)").then_some(())
+        },
+        || p.describe(),
+    );
+    // Cleared: the list is gone, and so is the exit note about it.
+    assert_eq!(ctl_ok(d, &p, &["focus", "off"]), "");
+    assert_eq!(ctl_ok(d, &p, &["focus"]), "focus functions: none\n");
+    assert_eq!(ctl_ok(d, &p, &["get", "focus_functions"]), "focus_functions=\n");
+    wait_report(&p, "reports from sampling after the focus is cleared");
+    let status = p.finish();
+    assert_eq!(status.code(), Some(66), "{}", p.describe());
+    assert!(!p.stderr().contains("kcsan: focus:"), "{}", p.describe());
+}
+
+#[test]
 fn wrong_commands_get_error_replies_and_change_nothing() {
     let dir = support::scratch("ctl-errors");
     let d = dir.path();
