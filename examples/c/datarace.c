@@ -15,6 +15,9 @@
  *   --iter1 N / --iter2 N  loop counts of the two workers (the chapter's
  *                    tester.sh varies them: more loops, more chances).
  *
+ * Built with -DFIXED, every access of gctx->data holds a mutex: the fix, for
+ * `kcsan repro --confirm-fix` (README, "Reproduce a race, prove a fix").
+ *
  * Build and run:  kcsan cc -O2 -g datarace.c -o datarace -pthread && ./datarace
  */
 #include <pthread.h>
@@ -40,19 +43,32 @@ static volatile uint64_t sink;
  */
 #define barrier() __asm__ __volatile__("" ::: "memory")
 
+#ifdef FIXED
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK() pthread_mutex_lock(&lock)
+#define UNLOCK() pthread_mutex_unlock(&lock)
+#else
+#define LOCK() do { } while (0)
+#define UNLOCK() do { } while (0)
+#endif
+
 static void *do_the_work1(void *arg)
 {
 	uint64_t bogus = 32000, sum = 0;
 	(void)arg;
 	if (race_2plain_w) {
 		for (long i = 0; i < iter1; i++) {
+			LOCK();
 			gctx->data = bogus + i; /* unprotected plain write */
+			UNLOCK();
 			barrier();
 		}
 	}
 	if (race_plain_rw) {
 		for (long i = 0; i < iter1; i++) {
+			LOCK();
 			sum += gctx->data; /* unprotected plain read */
+			UNLOCK();
 			barrier();
 		}
 	}
@@ -64,7 +80,9 @@ static void *do_the_work2(void *arg)
 {
 	(void)arg;
 	for (long i = 0; i < iter2; i++) {
+		LOCK();
 		gctx->data = gctx->y + i; /* unprotected plain write */
+		UNLOCK();
 		barrier();
 	}
 	return NULL;

@@ -135,9 +135,10 @@ pub(crate) fn object() -> Result<PathBuf> {
     let archive = archive()?;
     let object = archive.with_file_name(OBJECT);
     if let (Some(o), Some(a)) = (modified(&object), modified(&archive))
-        && o >= a {
-            return Ok(object);
-        }
+        && o >= a
+    {
+        return Ok(object);
+    }
     localize(&archive, &object).with_context(|| {
         format!(
             "while making {} from {}",

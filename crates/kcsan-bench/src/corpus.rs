@@ -1101,9 +1101,17 @@ pub(crate) fn main(a: CorpusArgs) -> Result<ExitCode> {
                 jobs,
                 toolchain::cpus(),
                 a.omp_threads,
-                load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+                load.split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
-            crate::markdown::write_section(&path, "repro", "### Focus: `kcsan repro` on the corpus", &(head + &text))?;
+            crate::markdown::write_section(
+                &path,
+                "repro",
+                "### Focus: `kcsan repro` on the corpus",
+                &(head + &text),
+            )?;
             println!("wrote the repro section of {}", path.display());
         }
         return Ok(ExitCode::SUCCESS);

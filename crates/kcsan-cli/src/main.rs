@@ -134,10 +134,9 @@ fn main() -> ExitCode {
         Cmd::Repro(args) => cmd::repro::main(args),
         Cmd::Ctl { list: true, .. } => cmd::ctl::list(),
         Cmd::Ctl { pid, command, .. } => cmd::ctl::main(pid.unwrap_or_default(), &command),
-        Cmd::Flags { markdown } => {
-            cmd::flags::print(markdown);
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Flags { markdown } => cmd::flags::print(markdown)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => code,

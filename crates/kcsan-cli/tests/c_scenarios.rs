@@ -735,6 +735,7 @@ scenarios! {
     cxx_virtual_race => "cxx_virtual_race.cpp",
     data_race_annotated => "data_race_annotated.c",
     first_watches_chunk_boundary => "first_watches_chunk_boundary.c",
+    focus_inlined => "focus_inlined.c",
     focus_only_silent => "focus_only_silent.c",
     focus_store_once => "focus_store_once.c",
     focus_unknown_name => "focus_unknown_name.c",

@@ -497,14 +497,19 @@ fn focus_is_set_shown_and_cleared_while_the_program_runs() {
                     && shown.ends_with(" no_such_function (not found)\n"),
                 "{shown}"
             );
-            shown.contains("writer (1 code range, entered)").then_some(())
+            shown
+                .contains("writer (1 code range, entered)")
+                .then_some(())
         },
         || p.describe(),
     );
     // Cleared: the list is gone, and so is the exit note about it.
     assert_eq!(ctl_ok(d, &p, &["focus", "off"]), "");
     assert_eq!(ctl_ok(d, &p, &["focus"]), "focus functions: none\n");
-    assert_eq!(ctl_ok(d, &p, &["get", "focus_functions"]), "focus_functions=\n");
+    assert_eq!(
+        ctl_ok(d, &p, &["get", "focus_functions"]),
+        "focus_functions=\n"
+    );
     wait_report(&p, "reports from sampling after the focus is cleared");
     let status = p.finish();
     assert_eq!(status.code(), Some(66), "{}", p.describe());

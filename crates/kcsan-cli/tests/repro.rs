@@ -117,7 +117,12 @@ fn build(dir: &Path, name: &str, source: &str, defines: &[&str]) -> PathBuf {
 }
 
 fn repro(dir: &Path, args: &[&str]) -> Output {
-    kcsan().arg("repro").args(args).current_dir(dir).output().unwrap()
+    kcsan()
+        .arg("repro")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 fn show(o: &Output) -> String {
@@ -146,27 +151,45 @@ fn focused_reruns_reproduce_the_race_and_write_json() {
     std::fs::write(dir.path().join("ci.log"), REPORT).unwrap();
     let o = repro(
         dir.path(),
-        &["--report", "ci.log", "-n", "10", "--json", "r.json", "--", "./racy"],
+        &[
+            "--report", "ci.log", "-n", "10", "--json", "r.json", "--", "./racy",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("reproducing BUG: KCSAN: data-race in finish / finish"), "{}", show(&o));
+    assert!(
+        err.contains("reproducing BUG: KCSAN: data-race in finish / finish"),
+        "{}",
+        show(&o)
+    );
     assert!(err.contains("focus on finish"), "{}", show(&o));
     // Focus holds the once-per-thread store: nearly every run reproduces.
     let k = reproduced(&o);
-    assert!(k >= 8, "only {k} of 10 focused runs reproduced: {}", show(&o));
+    assert!(
+        k >= 8,
+        "only {k} of 10 focused runs reproduced: {}",
+        show(&o)
+    );
     let j: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(j["mode"], "repro");
     assert_eq!(j["runs"], 10);
     assert_eq!(j["reproduced"], k);
     assert_eq!(j["race"]["functions"][0], "finish");
     assert_eq!(j["race"]["kind"], "data-race");
-    let (lo, hi) = (j["ci95"][0].as_f64().unwrap(), j["ci95"][1].as_f64().unwrap());
+    let (lo, hi) = (
+        j["ci95"][0].as_f64().unwrap(),
+        j["ci95"][1].as_f64().unwrap(),
+    );
     let p = j["probability"].as_f64().unwrap();
     assert!(lo <= p && p <= hi && hi <= 1.0, "{j}");
-    assert!(j["options"].as_array().unwrap().iter().any(|o| o == "focus_functions='finish'"));
+    assert!(
+        j["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == "focus_functions='finish'")
+    );
 }
 
 #[test]
@@ -178,7 +201,17 @@ fn confirm_fix_passes_on_the_fix_and_fails_on_the_race() {
 
     let o = repro(
         dir.path(),
-        &["--report", "ci.log", "-n", "20", "--confirm-fix", "--json", "f.json", "--", "./fixed"],
+        &[
+            "--report",
+            "ci.log",
+            "-n",
+            "20",
+            "--confirm-fix",
+            "--json",
+            "f.json",
+            "--",
+            "./fixed",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -189,16 +222,37 @@ fn confirm_fix_passes_on_the_fix_and_fails_on_the_race() {
         show(&o)
     );
     let j: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("f.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("f.json")).unwrap()).unwrap();
     assert_eq!(j["mode"], "confirm-fix");
-    assert!((j["upper_bound_95"].as_f64().unwrap() - 0.1391).abs() < 0.001, "{j}");
+    assert!(
+        (j["upper_bound_95"].as_f64().unwrap() - 0.1391).abs() < 0.001,
+        "{j}"
+    );
 
-    let o = repro(dir.path(), &["--report", "ci.log", "-n", "20", "--confirm-fix", "--", "./racy"]);
+    let o = repro(
+        dir.path(),
+        &[
+            "--report",
+            "ci.log",
+            "-n",
+            "20",
+            "--confirm-fix",
+            "--",
+            "./racy",
+        ],
+    );
     assert_eq!(o.status.code(), Some(66), "{}", show(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("BUG: KCSAN: data-race in finish / finish"), "{}", show(&o));
-    assert!(out.contains(" finish+0x"), "the report's stack: {}", show(&o));
+    assert!(
+        out.contains("BUG: KCSAN: data-race in finish / finish"),
+        "{}",
+        show(&o)
+    );
+    assert!(
+        out.contains(" finish+0x"),
+        "the report's stack: {}",
+        show(&o)
+    );
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("not fixed: the same race came back"),
         "{}",
@@ -223,16 +277,30 @@ fn bad_inputs_are_clear_errors() {
         let o = repro(dir.path(), args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", show(&o));
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(needle), "{args:?}: expected '{needle}' in: {}", show(&o));
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected '{needle}' in: {}",
+            show(&o)
+        );
         assert!(!err.contains("panicked"), "{}", show(&o));
     };
     expect_error(
         &["--report", "none.log", "--", "./racy"],
         "no KCSAN or ThreadSanitizer report in none.log",
     );
-    expect_error(&["--report", "missing.log", "--", "./racy"], "cannot read the report missing.log");
     expect_error(
-        &["--report", "ci.log", "--title", "nothing like it", "--", "./racy"],
+        &["--report", "missing.log", "--", "./racy"],
+        "cannot read the report missing.log",
+    );
+    expect_error(
+        &[
+            "--report",
+            "ci.log",
+            "--title",
+            "nothing like it",
+            "--",
+            "./racy",
+        ],
         "no report in ci.log has a title containing 'nothing like it'",
     );
     expect_error(
@@ -243,12 +311,25 @@ fn bad_inputs_are_clear_errors() {
         &["--report", "ci.log", "-n", "4", "--", "./crashes"],
         "crashed (signal 11",
     );
-    expect_error(&["--report", "ci.log", "--", "./no-such-program"], "program not found");
     expect_error(
-        &["--report", "ci.log", "-o", "no_such_option=1", "--", "./racy"],
+        &["--report", "ci.log", "--", "./no-such-program"],
+        "program not found",
+    );
+    expect_error(
+        &[
+            "--report",
+            "ci.log",
+            "-o",
+            "no_such_option=1",
+            "--",
+            "./racy",
+        ],
         "no_such_option",
     );
-    expect_error(&["--report", "ci.log", "--timeout", "1e300", "--", "./racy"], "--timeout");
+    expect_error(
+        &["--report", "ci.log", "--timeout", "1e300", "--", "./racy"],
+        "--timeout",
+    );
 }
 
 #[test]
@@ -266,7 +347,12 @@ fn reads_reports_from_standard_input_and_tsan_logs() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(tsan.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(tsan.as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(reproduced(&o) >= 1, "{}", show(&o));

@@ -12,17 +12,17 @@
 //! How it works, with no cost at all while no list is set:
 //!
 //! - The names are looked up in the symbol tables of the loaded objects
-//!   (`report::stack::find_functions`), giving code ranges: at start-up, and
-//!   again when the list changes (`kcsan ctl PID focus ...`).
+//!   (`report::stack::find_functions`), and those no symbol has in their
+//!   DWARF, as inlined functions (`find_inlined`), giving code ranges: at
+//!   start-up, and again when the list changes (`kcsan ctl PID focus ...`).
 //! - While a list is set, each thread's next slow-path entry puts it in
 //!   focus mode (`GATE_FOCUS`): its skip count is parked at 0, as in an
 //!   atomic region, so every eligible access comes to the slow path. There
 //!   the address the hook returns to (the instrumented code right after the
 //!   access) says whether the access is in a focused function's code, which
 //!   includes what the compiler inlined into it: held if it is (`stall_us`);
-//!   otherwise
-//!   the parked skip count is consumed as sampling would (or, with
-//!   `focus_only`, nothing happens).
+//!   otherwise the parked skip count is consumed as sampling would (or,
+//!   with `focus_only`, nothing happens).
 //! - When the list is cleared, each thread leaves focus mode at its next
 //!   access.
 //!
@@ -103,7 +103,18 @@ pub(crate) fn sync(spec: &str) {
         CURRENT.store(core::ptr::null_mut(), Ordering::Release);
         return;
     }
-    let found = crate::report::stack::find_functions(&|n| names.iter().any(|w| w == n));
+    let mut found = crate::report::stack::find_functions(&|n| names.iter().any(|w| w == n));
+    // Names no symbol has may be functions the compiler inlined everywhere
+    // (a report names one when the frame containing it was cut).
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|w| !found.iter().any(|f| f.2 == **w))
+        .collect();
+    if !missing.is_empty() {
+        found.extend(crate::report::stack::find_inlined(&|n| {
+            missing.iter().any(|w| *w == n)
+        }));
+    }
     let mut ranges: Vec<(usize, usize, usize)> = found
         .into_iter()
         .filter_map(|(start, end, name)| {
@@ -153,15 +164,15 @@ pub(crate) fn join_or_leave(ctx: &Ctx) {
 /// initialisation) has two accesses milliseconds apart: only a long hold on
 /// one of them keeps it open until the other thread gets there. The same
 /// hold on every iteration of a hot loop would keep the program stalled and
-/// find nothing more: an access that runs often meets the other side often,
-/// and by then the other side's code is cold... or hot and quick. So the
-/// holds shrink as code gets hot, and one access's holds add up to about
-/// `udelay_focus * FOCUS_COLD_HITS * ln(hits)` whatever its count.
+/// find nothing more: an access that runs often meets the other side often
+/// anyway. So the holds shrink as code gets hot, and one access's holds add
+/// up to about `udelay_focus * FOCUS_COLD_HITS * ln(hits)` whatever its
+/// count.
 ///
-/// What was measured against this (BENCHMARKS.md, "Focus"): holds for every
-/// thread's first accesses, holder and runner roles, random lengths,
-/// faster decays, no holds on hot code at all: each caught fewer of the
-/// corpus's races in focused reruns.
+/// What was measured against this (BENCHMARKS.md, "Focus: how holds were
+/// chosen"): holds for each thread's first accesses, holder and runner
+/// roles, random lengths, faster decays, no holds on hot code at all: each
+/// caught fewer of the corpus's races in focused reruns.
 pub(crate) fn stall_us(pc: usize, udelay_focus: u32) -> u32 {
     let n = u64::from(hits(pc).max(1));
     (u64::from(udelay_focus) * FOCUS_COLD_HITS / n).min(u64::from(udelay_focus)) as u32
@@ -174,8 +185,7 @@ static PC_KEYS: [AtomicUsize; PC_SLOTS] = [const { AtomicUsize::new(0) }; PC_SLO
 static PC_HITS: [AtomicU32; PC_SLOTS] = [const { AtomicU32::new(0) }; PC_SLOTS];
 
 /// How many times the access at `pc` has come here (this one included),
-/// over all threads, up to a little over `FOCUS_COLD_HITS`; `u32::MAX` when
-/// the table is full (a hot spot, then).
+/// over all threads; `u32::MAX` when the table is full (treated as hot).
 fn hits(pc: usize) -> u32 {
     let mut i = (pc.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) & (PC_SLOTS - 1);
     for _ in 0..16 {
@@ -238,7 +248,7 @@ pub(crate) fn describe() -> String {
                 if n == 1 { "" } else { "s" }
             )
         };
-        out += &format!(" {} ({state})\n", printable(name));
+        out += &format!(" {} ({state})\n", crate::config::printable(name));
     }
     out
 }
@@ -269,27 +279,13 @@ pub(crate) fn render_note(name: &str, what: &str) -> String {
         "not_found" => format!(
             "kcsan: focus: no function named '{}' in the program (names are matched as reports \
              show them)\n",
-            printable(name)
+            crate::config::printable(name)
         ),
         _ => format!(
             "kcsan: focus: '{}' was never entered (no access of it was seen)\n",
-            printable(name)
+            crate::config::printable(name)
         ),
     }
-}
-
-/// A name as the summary quotes it: control characters shown as `?`, and
-/// cut after 200 characters (the list comes from the user).
-fn printable(name: &str) -> String {
-    let mut out: String = name
-        .chars()
-        .take(200)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if name.chars().nth(200).is_some() {
-        out.push_str("...");
-    }
-    out
 }
 
 #[cfg(test)]

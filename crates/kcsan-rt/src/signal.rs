@@ -100,12 +100,14 @@ pub unsafe extern "C" fn sigaction(
     // Show the program its own handler, not the trampoline.
     // SAFETY: `old`, if not null, is valid for writes and was filled by glibc.
     if let Some(o) = unsafe { old.as_mut() }
-        && rc == 0 && o.sa_sigaction == trampoline as *const () as usize {
-            o.sa_sigaction = prev_handler;
-            if !prev_siginfo {
-                o.sa_flags &= !libc::SA_SIGINFO;
-            }
+        && rc == 0
+        && o.sa_sigaction == trampoline as *const () as usize
+    {
+        o.sa_sigaction = prev_handler;
+        if !prev_siginfo {
+            o.sa_flags &= !libc::SA_SIGINFO;
         }
+    }
     rc
 }
 

@@ -5,10 +5,11 @@
 /// names that no demangler accepts are returned unchanged.
 pub(crate) fn demangle(name: &str) -> String {
     if (name.starts_with("_ZN") || name.starts_with("_R"))
-        && let Ok(d) = rustc_demangle::try_demangle(name) {
-            // `{:#}` omits the `::h0123456789abcdef` hash of legacy names.
-            return format!("{d:#}");
-        }
+        && let Ok(d) = rustc_demangle::try_demangle(name)
+    {
+        // `{:#}` omits the `::h0123456789abcdef` hash of legacy names.
+        return format!("{d:#}");
+    }
     if name.starts_with("_Z") {
         // cpp_demangle is defensive (recursion limits), but it parses
         // arbitrary bytes from object files: never let a bug in it take the

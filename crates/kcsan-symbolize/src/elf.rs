@@ -178,7 +178,14 @@ pub(crate) struct DwarfFrame {
 /// Symbols and debug info of one ELF object.
 pub(crate) struct ElfInfo {
     symtab: SymTab,
-    dwarf: Option<addr2line::Context<Reader>>,
+    dwarf: Option<Dwarf>,
+}
+
+/// An object's DWARF: addr2line's context for lookups by address, and the
+/// sections themselves for walks over every inlined function (focus).
+struct Dwarf {
+    context: addr2line::Context<Reader>,
+    sections: Arc<gimli::Dwarf<Reader>>,
 }
 
 impl fmt::Debug for ElfInfo {
@@ -214,14 +221,15 @@ impl ElfInfo {
             // Stripped: look for the separate debug file (distro -dbg/-debuginfo
             // packages, `objcopy --only-keep-debug`).
             if let Some(dmap) = find_debug_file(&file, path)
-                && let Ok(dfile) = object::File::parse(&**dmap) {
-                    if symtab.syms.is_empty() {
-                        symtab = SymTab::from_symbols(&dfile, dfile.symbols());
-                    }
-                    if dwarf.is_none() && !is_system_library(path) {
-                        dwarf = load_dwarf(&dfile, &dmap);
-                    }
+                && let Ok(dfile) = object::File::parse(&**dmap)
+            {
+                if symtab.syms.is_empty() {
+                    symtab = SymTab::from_symbols(&dfile, dfile.symbols());
                 }
+                if dwarf.is_none() && !is_system_library(path) {
+                    dwarf = load_dwarf(&dfile, &dmap);
+                }
+            }
         }
         if symtab.syms.is_empty() {
             symtab = SymTab::from_symbols(&file, file.dynamic_symbols());
@@ -241,6 +249,47 @@ impl ElfInfo {
         })
     }
 
+    /// The code where a function whose name (as report frames show it)
+    /// `wanted` accepts was inlined: `(start, end, name)`, ELF addresses,
+    /// from every `DW_TAG_inlined_subroutine` of the object's DWARF. A
+    /// frame's name is its origin's linkage name if it has one, else its
+    /// name, demangled, as addr2line names inline frames.
+    pub(crate) fn inlined_ranges(&self, wanted: &dyn Fn(&str) -> bool) -> Vec<(u64, u64, String)> {
+        let mut out = Vec::new();
+        let Some(Dwarf {
+            sections: dwarf, ..
+        }) = &self.dwarf
+        else {
+            return out;
+        };
+        let mut headers = dwarf.units();
+        while let Ok(Some(header)) = headers.next() {
+            let Ok(unit) = dwarf.unit(header) else {
+                continue;
+            };
+            let mut cursor = unit.entries();
+            while let Ok(Some(entry)) = cursor.next_dfs() {
+                if entry.tag() != gimli::DW_TAG_inlined_subroutine {
+                    continue;
+                }
+                let Some(name) = origin_name(dwarf, &unit, entry, 0) else {
+                    continue;
+                };
+                if !wanted(&name) {
+                    continue;
+                }
+                if let Ok(mut ranges) = dwarf.die_ranges(&unit, entry) {
+                    while let Ok(Some(r)) = ranges.next() {
+                        if r.begin < r.end {
+                            out.push((r.begin, r.end, name.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The function symbol whose range contains ELF address `probe`.
     pub(crate) fn symbol(&self, probe: u64) -> Option<SymHit<'_>> {
         self.symtab.lookup(probe)
@@ -249,7 +298,7 @@ impl ElfInfo {
     /// DWARF frames for ELF address `probe`: inlined functions innermost
     /// first, then the containing function. Empty without debug info.
     pub(crate) fn dwarf_frames(&self, probe: u64) -> Vec<DwarfFrame> {
-        let Some(ctx) = &self.dwarf else {
+        let Some(Dwarf { context: ctx, .. }) = &self.dwarf else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -370,8 +419,41 @@ impl SymTab {
     }
 }
 
+/// The demangled name of a DIE: its linkage name, else its name, else its
+/// abstract origin's or specification's (within the unit, a few levels).
+fn origin_name(
+    dwarf: &gimli::Dwarf<Reader>,
+    unit: &gimli::Unit<Reader>,
+    entry: &gimli::DebuggingInformationEntry<Reader>,
+    depth: u32,
+) -> Option<String> {
+    for at in [
+        gimli::DW_AT_linkage_name,
+        gimli::DW_AT_MIPS_linkage_name,
+        gimli::DW_AT_name,
+    ] {
+        if let Some(v) = entry.attr_value(at) {
+            if let Ok(s) = dwarf.attr_string(unit, v) {
+                if let Ok(text) = gimli::Reader::to_string_lossy(&s) {
+                    return Some(demangle(&text));
+                }
+            }
+        }
+    }
+    if depth >= 8 {
+        return None;
+    }
+    for at in [gimli::DW_AT_abstract_origin, gimli::DW_AT_specification] {
+        if let Some(gimli::AttributeValue::UnitRef(offset)) = entry.attr_value(at) {
+            let origin = unit.entry(offset).ok()?;
+            return origin_name(dwarf, unit, &origin, depth + 1);
+        }
+    }
+    None
+}
+
 /// Builds the addr2line context from `file`'s DWARF sections, if it has any.
-fn load_dwarf(file: &object::File<'_>, map: &Arc<Mmap>) -> Option<addr2line::Context<Reader>> {
+fn load_dwarf(file: &object::File<'_>, map: &Arc<Mmap>) -> Option<Dwarf> {
     let info = file.section_by_name(".debug_info")?;
     if info.size() == 0 || info.file_range().is_none() {
         return None;
@@ -385,7 +467,9 @@ fn load_dwarf(file: &object::File<'_>, map: &Arc<Mmap>) -> Option<addr2line::Con
         Ok(section_reader(file, map, id.name(), endian))
     })
     .ok()?;
-    addr2line::Context::from_dwarf(dwarf).ok()
+    let sections = Arc::new(dwarf);
+    let context = addr2line::Context::from_arc_dwarf(sections.clone()).ok()?;
+    Some(Dwarf { context, sections })
 }
 
 /// A reader over section `name` of `file` (empty if absent or unreadable).

@@ -110,9 +110,10 @@ impl fmt::Display for Frame {
 fn short_path(path: &str) -> String {
     if let Ok(cwd) = std::env::current_dir()
         && let Ok(rel) = Path::new(path).strip_prefix(&cwd)
-            && !rel.as_os_str().is_empty() {
-                return rel.to_string_lossy().into_owned();
-            }
+        && !rel.as_os_str().is_empty()
+    {
+        return rel.to_string_lossy().into_owned();
+    }
     path.to_owned()
 }
 
@@ -209,6 +210,37 @@ impl Symbolizer {
                         name,
                     });
                 }
+            }
+        }
+        found
+    }
+
+    /// Like [`Symbolizer::find_functions`], for the code where functions were
+    /// inlined (DWARF inlined subroutines): a report names an inlined function
+    /// when its containing frame is cut (Rust closures inlined into the
+    /// standard library's thread start). Walks the DWARF of every object
+    /// searched, so it costs more than the symbol lookup: ask only for names
+    /// the symbols do not have.
+    pub fn find_inlined(&mut self, wanted: &dyn Fn(&str) -> bool) -> Vec<FunctionRange> {
+        let (modules, change) = self.modules.all();
+        let modules: Vec<Module> = modules.to_vec();
+        self.forget(change);
+        let mut found = Vec::new();
+        for module in &modules {
+            if elf::is_system_library(Path::new(&*module.path)) {
+                continue;
+            }
+            let elf = self
+                .elves
+                .entry(module.key())
+                .or_insert_with(|| ElfInfo::load(&module.open_path, Path::new(&*module.path)));
+            let Some(elf) = elf.as_ref() else { continue };
+            for (start, end, name) in elf.inlined_ranges(wanted) {
+                found.push(FunctionRange {
+                    start: module.bias.wrapping_add(start as usize),
+                    end: module.bias.wrapping_add(end as usize),
+                    name,
+                });
             }
         }
         found

@@ -35,8 +35,18 @@ struct Row {
     title: String,
     defaults: (usize, usize),
     focused: (usize, usize),
-    /// The twin's clean focused runs, and whether it reported (`--confirm-fix` failed).
-    twin: Option<(usize, bool)>,
+    /// What `--confirm-fix` said about the twin.
+    twin: Option<Twin>,
+}
+
+/// `kcsan repro --confirm-fix` on a fixed twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Twin {
+    /// Focused runs, and whether one reported (the check failed).
+    Ran(usize, bool),
+    /// The fix removed the racing functions: `kcsan repro` refuses, as it
+    /// should, to focus on functions the program does not have.
+    FunctionsGone,
 }
 
 /// The race a title names: its kind and its sorted functions (`f+0x1/0x2`
@@ -110,7 +120,13 @@ fn kcsan_repro(
 }
 
 /// Measures one racy program and its twin.
-fn measure(repo: &Repo, p: &Program, twin: Option<&Program>, a: &CorpusArgs, dir: &Path) -> Result<Row> {
+fn measure(
+    repo: &Repo,
+    p: &Program,
+    twin: Option<&Program>,
+    a: &CorpusArgs,
+    dir: &Path,
+) -> Result<Row> {
     let defaults = Detector::Kcsan(
         crate::configs::select(&[], Some("defaults"), &[])?
             .pop()
@@ -159,16 +175,25 @@ fn measure(repo: &Repo, p: &Program, twin: Option<&Program>, a: &CorpusArgs, dir
     )?;
     row.focused = (k, n);
     if let Some(t) = twin {
-        let (_, n, reported) = kcsan_repro(
-            repo,
-            &log,
-            &t.exe,
-            a.fix_runs,
-            true,
-            a,
-            &dir.join(format!("{}.fix.json", p.stem)),
-        )?;
-        row.twin = Some((n, reported));
+        row.twin = Some(
+            match kcsan_repro(
+                repo,
+                &log,
+                &t.exe,
+                a.fix_runs,
+                true,
+                a,
+                &dir.join(format!("{}.fix.json", p.stem)),
+            ) {
+                Ok((_, n, reported)) => Twin::Ran(n, reported),
+                // The fix removed or renamed the racing functions: the race
+                // as reported cannot come back, and there is nothing to focus.
+                Err(e) if format!("{e:#}").contains("none of the report's functions") => {
+                    Twin::FunctionsGone
+                }
+                Err(e) => return Err(e),
+            },
+        );
     }
     Ok(row)
 }
@@ -178,7 +203,11 @@ fn cell((k, n): (usize, usize)) -> String {
         return "–".to_owned();
     }
     let s = format!("{k}/{n}");
-    if k * 10 >= n * 9 { format!("**{s}**") } else { s }
+    if k * 10 >= n * 9 {
+        format!("**{s}**")
+    } else {
+        s
+    }
 }
 
 /// The table and its summary, as printed and recorded.
@@ -192,15 +221,17 @@ fn render(rows: &[Row], a: &CorpusArgs) -> String {
     for r in rows {
         let twin = match r.twin {
             None => "–".to_owned(),
-            Some((n, false)) => format!("clean in {n}"),
-            Some((n, true)) => format!("**REPORTED** (run {})", n + 1),
+            Some(Twin::Ran(n, false)) => format!("clean in {n}"),
+            Some(Twin::Ran(n, true)) => format!("**REPORTED** (run {})", n + 1),
+            Some(Twin::FunctionsGone) => "the fix removed the racing function".to_owned(),
         };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
             r.stem,
             r.lang,
-            r.found_in.map_or_else(|| format!("none of {}", a.find), |i| i.to_string()),
+            r.found_in
+                .map_or_else(|| format!("none of {}", a.find), |i| i.to_string()),
             cell(r.defaults),
             cell(r.focused),
             twin
@@ -229,7 +260,13 @@ fn render(rows: &[Row], a: &CorpusArgs) -> String {
             hi * 100.0
         )
     };
-    let twins: Vec<(usize, bool)> = rows.iter().filter_map(|r| r.twin).collect();
+    let twins: Vec<(usize, bool)> = rows
+        .iter()
+        .filter_map(|r| match r.twin {
+            Some(Twin::Ran(n, reported)) => Some((n, reported)),
+            _ => None,
+        })
+        .collect();
     let _ = writeln!(
         out,
         "\n{} of {} racy programs reported within {} runs at the defaults. Of those, the same race came back in ≥ 90% of runs for **{}** at the defaults and **{}** focused (target: all); pooled: defaults {}, focused {}. Fixed twins: {} of {} passed `--confirm-fix` ({} focused runs each; target: all, 0 reports).",
@@ -259,7 +296,9 @@ pub(super) fn main(repo: &Repo, progs: &[Program], a: &CorpusArgs, jobs: usize) 
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = racy.len();
     toolchain::parallel(jobs, racy, |p| {
-        let twin = progs.iter().find(|t| t.set == Set::Clean && t.stem == p.stem);
+        let twin = progs
+            .iter()
+            .find(|t| t.set == Set::Clean && t.stem == p.stem);
         let row = measure(repo, p, twin, a, &dir)
             .with_context(|| format!("while measuring {}", p.stem))?;
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -271,7 +310,7 @@ pub(super) fn main(repo: &Repo, progs: &[Program], a: &CorpusArgs, jobs: usize) 
             row.focused.0,
             row.focused.1,
             match row.twin {
-                Some((_, true)) => ", TWIN REPORTED",
+                Some(Twin::Ran(_, true)) => ", TWIN REPORTED",
                 _ => "",
             }
         );
@@ -282,7 +321,7 @@ pub(super) fn main(repo: &Repo, progs: &[Program], a: &CorpusArgs, jobs: usize) 
     rows.sort_by(|x, y| x.stem.cmp(&y.stem));
     let failed_twins: Vec<&str> = rows
         .iter()
-        .filter(|r| matches!(r.twin, Some((_, true))))
+        .filter(|r| matches!(r.twin, Some(Twin::Ran(_, true))))
         .map(|r| r.stem.as_str())
         .collect();
     let text = render(&rows, a);
@@ -315,6 +354,9 @@ mod tests {
             race_key("data-race in a / b")
         );
         let err = "x\n==\nBUG: KCSAN: data-race in a / b\nmore\n";
-        assert_eq!(titles(err).collect::<Vec<_>>(), ["BUG: KCSAN: data-race in a / b"]);
+        assert_eq!(
+            titles(err).collect::<Vec<_>>(),
+            ["BUG: KCSAN: data-race in a / b"]
+        );
     }
 }

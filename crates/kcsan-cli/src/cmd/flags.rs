@@ -17,25 +17,32 @@ fn preset_values(name: &str) -> String {
         .join(", ")
 }
 
-/// Prints the table as text, or as the Markdown table GUIDE.md embeds.
-pub(crate) fn print(markdown: bool) {
-    let flags = Flags::describe();
+/// Prints the table as text, or as the Markdown table GUIDE.md embeds. A
+/// closed pipe (`kcsan flags | head`) is an error the caller ends quietly on.
+pub(crate) fn print(markdown: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     if markdown {
-        print!("{}", markdown_table());
-        return;
+        write!(out, "{}", markdown_table())?;
+        return out.flush();
     }
-    println!("Options are set in KCSAN_OPTIONS as name=value pairs separated by ':',");
-    println!(
+    writeln!(
+        out,
+        "Options are set in KCSAN_OPTIONS as name=value pairs separated by ':',"
+    )?;
+    writeln!(
+        out,
         "e.g. KCSAN_OPTIONS=\"skip_watch=100:udelay_task=200\", or with `kcsan run -o name=value`.\n"
-    );
-    for f in &flags {
+    )?;
+    for f in &Flags::describe() {
         let presets = preset_values(f.name);
         if presets.is_empty() {
-            println!("{}={}", f.name, f.default);
+            writeln!(out, "{}={}", f.name, f.default)?;
         } else {
-            println!("{}={}    (preset {presets})", f.name, f.default);
+            writeln!(out, "{}={}    (preset {presets})", f.name, f.default)?;
         }
-        println!(
+        writeln!(
+            out,
             "    accepts: {}; kernel: {}; {}",
             f.accepts,
             f.kernel,
@@ -44,12 +51,13 @@ pub(crate) fn print(markdown: bool) {
             } else {
                 "start-up only"
             }
-        );
+        )?;
         for line in f.doc.lines() {
-            println!("    {}", line.trim());
+            writeln!(out, "    {}", line.trim())?;
         }
-        println!();
+        writeln!(out)?;
     }
+    out.flush()
 }
 
 /// The option table as Markdown (GUIDE.md embeds exactly this).

@@ -201,6 +201,21 @@ fn split_values(s: &str, what: &str) -> Result<Vec<String>> {
     Ok(v)
 }
 
+/// Fails now, not after all the runs, if `path` cannot be written: opens it
+/// for appending (creating it, and removing it again if it did not exist).
+pub(crate) fn check_writable(path: &Path, what: &str) -> Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("{what}: cannot write {}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
 /// Finds `prog` the way `Command` will (a path, or a name on PATH).
 pub(crate) fn check_program(prog: &Path) -> Result<()> {
     let found = if prog.components().count() > 1 {
@@ -341,10 +356,16 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
         }
     }
     if let Some(t) = a.timeout
-        && !(t.is_finite() && t > 0.0) {
-            bail!("--timeout must be a positive number of seconds");
-        }
+        && !(t.is_finite() && t > 0.0 && t <= 1e9)
+    {
+        bail!("--timeout must be a positive number of seconds (at most 1e9), not {t}");
+    }
     check_program(Path::new(prog))?;
+    for (path, what) in [(&a.json, "--json"), (&a.svg, "--svg"), (&a.png, "--png")] {
+        if let Some(p) = path {
+            check_writable(p, what)?;
+        }
+    }
 
     let settings: Vec<Setting> = {
         let args: Vec<Option<String>> = match &arg_values {

@@ -35,7 +35,7 @@ use anyhow::{Context, Result, bail};
 use kcsan_core::config::Flags;
 use serde::Serialize;
 
-use super::hunt::{RunResult, check_program, run_once, wilson};
+use super::hunt::{RunResult, check_program, check_writable, run_once, wilson};
 
 /// The arguments of `kcsan repro`.
 #[derive(clap::Args, Debug)]
@@ -196,11 +196,10 @@ fn tsan_race(lines: &[&str], from: usize) -> (Option<Race>, usize) {
         .any(|p| t.starts_with(p));
         if access && functions.len() < 2 {
             want_frame = true;
-        } else if want_frame
-            && let Some(frame) = t.strip_prefix("#0 ") {
-                functions.push(tsan_function(frame));
-                want_frame = false;
-            }
+        } else if want_frame && let Some(frame) = t.strip_prefix("#0 ") {
+            functions.push(tsan_function(frame));
+            want_frame = false;
+        }
         i += 1;
     }
     if functions.is_empty() {
@@ -215,9 +214,10 @@ fn tsan_race(lines: &[&str], from: usize) -> (Option<Race>, usize) {
 fn tsan_function(frame: &str) -> String {
     let mut f = frame.trim();
     if f.ends_with(')')
-        && let Some(i) = f.rfind(" (") {
-            f = &f[..i];
-        }
+        && let Some(i) = f.rfind(" (")
+    {
+        f = &f[..i];
+    }
     // The location is the last word when it looks like `file:line[:col]`
     // (or `<null>`).
     if let Some(i) = f.rfind(' ') {
@@ -346,9 +346,10 @@ pub(crate) fn main(a: ReproArgs) -> Result<ExitCode> {
         bail!("no program to run (usage: kcsan repro --report LOG -- PROGRAM [ARGS...])");
     };
     if let Some(t) = a.timeout
-        && !(t.is_finite() && t > 0.0 && t < 1e9) {
-            bail!("--timeout must be a positive number of seconds");
-        }
+        && !(t.is_finite() && t > 0.0 && t <= 1e9)
+    {
+        bail!("--timeout must be a positive number of seconds (at most 1e9), not {t}");
+    }
     // Everything is validated before the first run.
     let inherited = std::env::var("KCSAN_OPTIONS").unwrap_or_default();
     let mut check = Flags::DEFAULT;
@@ -358,6 +359,9 @@ pub(crate) fn main(a: ReproArgs) -> Result<ExitCode> {
     }
     check.resolve()?;
     check_program(Path::new(prog))?;
+    if let Some(p) = &a.json {
+        check_writable(p, "--json")?;
+    }
 
     // Our runs print our text reports to stderr, where they are read.
     let mut parts = vec![inherited.clone()];
@@ -462,10 +466,15 @@ pub(crate) fn main(a: ReproArgs) -> Result<ExitCode> {
             if race.functions.iter().all(|f| missing.contains(f)) {
                 cancel.store(true, Ordering::Relaxed);
                 failure = Some(anyhow::anyhow!(
-                    "none of the report's functions ({}) is in {}: is the report from another \
-                     program, or was it built without symbols?",
+                    "none of the report's functions ({}) is in {}: {}",
                     race.functions.join(", "),
-                    Path::new(prog).display()
+                    Path::new(prog).display(),
+                    if a.confirm_fix {
+                        "did the fix remove or rename them? Then this race cannot come back as \
+                         reported; focus on the new code with -o focus_functions=..."
+                    } else {
+                        "is the report from another program, or was it built without symbols?"
+                    }
                 ));
                 continue;
             }

@@ -459,9 +459,10 @@ fn group(reports: &[Report]) -> Vec<Group> {
             push_unique(&mut g.top_frames, f.clone());
         }
         if let Some(v) = &r.value_change
-            && g.value_changes.len() < MAX_VALUE_CHANGES {
-                push_unique(&mut g.value_changes, v.clone());
-            }
+            && g.value_changes.len() < MAX_VALUE_CHANGES
+        {
+            push_unique(&mut g.value_changes, v.clone());
+        }
     }
     for g in &mut groups {
         g.tasks.sort_unstable();
@@ -501,9 +502,12 @@ fn strip_prefix(line: &str) -> (&str, Option<String>) {
     // Console log level `<3>`.
     if let Some(r) = rest.strip_prefix('<')
         && let Some(end) = r.find('>')
-            && end > 0 && end <= 3 && r[..end].bytes().all(|b| b.is_ascii_digit()) {
-                rest = &r[end + 1..];
-            }
+        && end > 0
+        && end <= 3
+        && r[..end].bytes().all(|b| b.is_ascii_digit())
+    {
+        rest = &r[end + 1..];
+    }
     let mut stripped = false;
     // `[  123.456789]` timestamp.
     if let Some(inner) = bracket(rest) {
@@ -544,7 +548,8 @@ fn syslog_prefix(line: &str) -> Option<&str> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let b = line.as_bytes();
-    if b.len() < 16 || !line.is_char_boundary(15) || !MONTHS.contains(&&line[..3]) {
+    // Byte offsets below: the first 16 bytes must be one-byte characters.
+    if b.len() < 16 || !b[..16].is_ascii() || !MONTHS.contains(&&line[..3]) {
         return None;
     }
     let ok = b[3] == b' '

@@ -276,7 +276,7 @@ flags! {
     /// rest of the program is sampled as usual. For making a reported race happen again and for
     /// checking a fix (`kcsan repro`). While a list is set, every access of
     /// the program takes the slow path. Names not found are listed at exit.
-    focus_functions: String = String::new(), accept Accept::Any, kernel "-",
+    focus_functions: String = String::new(), accept Accept::Text("function names, separated by , or ;"), kernel "-",
         live;
     /// With focus_functions: watch nothing outside the focused functions (no
     /// sampling, no first watches).
@@ -371,7 +371,7 @@ flags! {
 
     /// Functions (names separated by ';') whose races are filtered: the
     /// kernel's debugfs `!func` list, matched against the reports' top frames.
-    filter_functions: String = String::new(), accept Accept::Any, kernel "debugfs !func",
+    filter_functions: String = String::new(), accept Accept::Text("function names, separated by ;"), kernel "debugfs !func",
         live;
 
     /// blacklist: drop a report if either top frame is listed; whitelist: keep
@@ -389,7 +389,7 @@ flags! {
     /// A file of suppressions in ThreadSanitizer's syntax (race:, race_top:,
     /// called_from_lib:, # comments, * wildcards, ^ and $ anchors): races
     /// they match are not reported. A malformed line stops the program.
-    suppressions: String = String::new(), accept Accept::Any, kernel "-",
+    suppressions: String = String::new(), accept Accept::Text("a file (empty: none)"), kernel "-",
         startup "the file is read and checked once, when the runtime starts";
 
     /// At exit, list the suppressions that matched and how often.

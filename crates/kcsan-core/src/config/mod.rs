@@ -81,19 +81,37 @@ impl ConfigError {
     }
 }
 
+/// Text from the user (an option, a value, a file name) as a message quotes
+/// it: control characters escaped (`\n`, `\x1b`), and cut after 200
+/// characters, so that an error line is one readable line.
+pub fn printable(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 200 {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let option = printable(&self.option);
         match &self.kind {
-            ConfigErrorKind::Unknown => write!(f, "unknown option '{}'", self.option)?,
+            ConfigErrorKind::Unknown => write!(f, "unknown option '{option}'")?,
             ConfigErrorKind::BadValue { value, accepts } => write!(
                 f,
-                "invalid value '{value}' for option '{}': expected {accepts}",
-                self.option
+                "invalid value '{}' for option '{option}': expected {accepts}",
+                printable(value)
             )?,
-            ConfigErrorKind::Syntax => {
-                write!(f, "malformed item '{}': expected name=value", self.option)?
-            }
-            ConfigErrorKind::Conflict(why) => write!(f, "option '{}': {why}", self.option)?,
+            ConfigErrorKind::Syntax => write!(f, "malformed item '{option}': expected name=value")?,
+            ConfigErrorKind::Conflict(why) => write!(f, "option '{option}': {why}")?,
         }
         if let Some(src) = self.source {
             write!(f, " (in {src})")?;

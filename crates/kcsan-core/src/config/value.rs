@@ -228,6 +228,9 @@ pub(crate) enum Accept<T> {
     Range(u64, u64),
     /// A power of two in `lo..=hi`.
     PowerOfTwo(u64, u64),
+    /// Any text the type parses, described as given (a list of names, a
+    /// file).
+    Text(&'static str),
     #[allow(dead_code)]
     #[doc(hidden)]
     _Type(core::marker::PhantomData<T>),
@@ -298,6 +301,7 @@ impl<T: FlagValue + AsU64> Accept<T> {
         match self {
             Accept::Range(lo, hi) => format!("an integer in {lo}..={hi}"),
             Accept::PowerOfTwo(lo, hi) => format!("a power of two in {lo}..={hi}"),
+            Accept::Text(what) => (*what).to_owned(),
             _ => T::kind().to_owned(),
         }
     }

@@ -269,11 +269,11 @@ fn print_report(
     };
     if let Some(os) = &other_stack
         && f.report_value_change_only
-            && value_change == ValueChange::Maybe
-            && !is_rcu_name(&os.top_function())
-        {
-            return false;
-        }
+        && value_change == ValueChange::Maybe
+        && !is_rcu_name(&os.top_function())
+    {
+        return false;
+    }
     if filtered_out(f, &this_stack, other_stack.as_ref()) {
         return false;
     }

@@ -125,6 +125,15 @@ mod symbolizer {
             .collect()
     }
 
+    pub(super) fn find_inlined(wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
+        let mut guard = SYMBOLIZER.lock();
+        let sym = guard.get_or_insert_with(kcsan_symbolize::Symbolizer::new);
+        sym.find_inlined(wanted)
+            .into_iter()
+            .map(|f| (f.start, f.end, f.name))
+            .collect()
+    }
+
     /// A thread of the parent may have been symbolizing when it forked: its
     /// caches may be half-updated, so the child forgets them (leaking, not
     /// dropping, what may be inconsistent) and starts afresh.
@@ -157,6 +166,10 @@ mod symbolizer {
         Vec::new()
     }
 
+    pub(super) fn find_inlined(_wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
+        Vec::new()
+    }
+
     pub(super) fn after_fork_in_child() {}
 }
 
@@ -174,6 +187,12 @@ pub(crate) fn symbolize(pc: usize) -> Vec<Frame> {
 /// demangled names (as reports show them) `wanted` accepts.
 pub(crate) fn find_functions(wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
     symbolizer::find_functions(wanted)
+}
+
+/// The code where the functions whose names `wanted` accepts were inlined
+/// (DWARF inlined subroutines), as `(start, end, name)`.
+pub(crate) fn find_inlined(wanted: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
+    symbolizer::find_inlined(wanted)
 }
 
 /// The function through which the runtime calls signal handlers (kcsan-rt).

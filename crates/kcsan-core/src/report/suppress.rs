@@ -62,15 +62,20 @@ pub struct SuppressionError {
     pub message: String,
 }
 
+/// The largest suppressions file read (compiler-rt's are a few KiB).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
 impl fmt::Display for SuppressionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = crate::config::printable(&self.file);
+        let message = crate::config::printable(&self.message);
         if self.line == 0 {
-            write!(f, "suppressions file '{}': {}", self.file, self.message)
+            write!(f, "suppressions file '{file}': {message}")
         } else {
             write!(
                 f,
-                "suppressions file '{}', line {}: {}",
-                self.file, self.line, self.message
+                "suppressions file '{file}', line {}: {message}",
+                self.line
             )
         }
     }
@@ -168,11 +173,38 @@ impl Suppressions {
     /// # Errors
     /// An unreadable file, or a malformed line.
     pub(crate) fn load(path: &str) -> Result<Suppressions, SuppressionError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SuppressionError {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let fail = |message: String| SuppressionError {
             file: path.to_owned(),
             line: 0,
-            message: format!("cannot read it: {e}"),
-        })?;
+            message,
+        };
+        // Non-blocking, so that a FIFO cannot hold the program up before
+        // `main`; then only a regular file of a sane size is read (not
+        // /dev/zero, not a terminal).
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+            .map_err(|e| fail(format!("cannot read it: {e}")))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| fail(format!("cannot read it: {e}")))?;
+        if !meta.is_file() {
+            return Err(fail("not a regular file".to_owned()));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(fail(format!(
+                "{} bytes; a suppressions file may have at most {MAX_FILE_BYTES}",
+                meta.len()
+            )));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(format!("cannot read it: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
         Suppressions::parse(&text, path)
     }
 
