@@ -38,6 +38,8 @@ const KEEP_GLOBAL: &[&str] = &[
     "__kcsan_*",
     "sigaction",
     "signal",
+    "_exit",
+    "_Exit",
     "DW.ref.*",
 ];
 

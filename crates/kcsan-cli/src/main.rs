@@ -119,7 +119,27 @@ const CTL_HELP: &str = concat!(
     "Exit status: 0 done; 1 the command failed (no such process, no socket, permission denied, an error reply); 2 usage."
 );
 
+/// `println!` panics when stdout is a closed pipe (`kcsan triage log | head`):
+/// end quietly then, as an error that reaches `main` does, instead of with a
+/// Rust backtrace; every other panic is reported as usual.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Cc { args } => cmd::cc::main(false, args),

@@ -734,6 +734,7 @@ scenarios! {
     cxx_sync_silent => "cxx_sync_silent.cpp",
     cxx_virtual_race => "cxx_virtual_race.cpp",
     data_race_annotated => "data_race_annotated.c",
+    fast_exit_after_report => "fast_exit_after_report.c",
     first_watches_chunk_boundary => "first_watches_chunk_boundary.c",
     focus_inlined => "focus_inlined.c",
     focus_only_silent => "focus_only_silent.c",

@@ -578,3 +578,105 @@ fn make_builds_a_multi_file_project_clang() {
     }
     make_project("make-clang", "clang-22");
 }
+
+// ===== Secure execution =====
+
+/// A setuid-root program run by another user (`AT_SECURE`): the caller's
+/// `KCSAN_OPTIONS` may not make it write a file (`log_path`), read one
+/// (`suppressions`) or serve a socket (`control`); the rest still works.
+/// Needs root (to make the program setuid-root and run it as `nobody`), as
+/// CI runs; elsewhere it says so and passes.
+#[test]
+fn setuid_programs_refuse_file_and_socket_options_from_the_caller() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to make a setuid-root program and run it as nobody");
+        return;
+    }
+    let mut dir = support::scratch("secure");
+    let dir = support::keep(&mut dir);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let src = dir.join("suid.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\nint main(void) { printf(\"ran\\n\"); return 0; }\n",
+    )
+    .unwrap();
+    let exe = dir.join("suid");
+    let mut cmd = support::clean_command(support::kcsan());
+    cmd.args(["cc", "-O2", "-g"]).arg(&src).arg("-o").arg(&exe);
+    let o = support::run_captured(&mut cmd, &dir, "cc", Duration::from_secs(120));
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "TOPSECRET-TOKEN other words\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let log = dir.join("rootlog");
+
+    let mut cmd = support::clean_command(&exe);
+    cmd.env(
+        "KCSAN_OPTIONS",
+        format!(
+            "log_path={}:suppressions={}:control=1:print_stats=1",
+            log.display(),
+            secret.display()
+        ),
+    )
+    .uid(65534)
+    .gid(65534);
+    let o = support::run_captured(&mut cmd, &dir, "suid", Duration::from_secs(60));
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    assert!(o.stdout.contains("ran"), "{}", o.describe());
+    assert!(
+        o.stderr.contains(
+            "kcsan: warning: secure execution (setuid/setgid): ignoring log_path, suppressions, control from KCSAN_OPTIONS"
+        ),
+        "{}",
+        o.describe()
+    );
+    assert!(!o.stderr.contains("TOPSECRET"), "{}", o.describe());
+    // The other options still work: the statistics went to stderr.
+    assert!(o.stderr.contains("setup_watchpoints: "), "{}", o.describe());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("rootlog"))
+        .collect();
+    assert!(leftovers.is_empty(), "log_path created {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `kcsan flags | head -1` and `kcsan triage LOG | head -1`: the reader goes
+/// away early; kcsan ends quietly (status 0, no backtrace).
+#[test]
+fn a_closed_pipe_ends_commands_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = support::scratch("pipe");
+    let log = dir.path().join("many.log");
+    let report = "==================================================================\nBUG: KCSAN: data-race in a / b\n\n";
+    std::fs::write(&log, report.repeat(20_000)).unwrap();
+    for args in [vec!["flags"], vec!["triage", log.to_str().unwrap()]] {
+        let mut child = support::clean_command(support::kcsan())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close our end of the pipe.
+        let mut out = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        out.read_exact(&mut byte).unwrap();
+        drop(out);
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {:?} {err}",
+            o.status
+        );
+    }
+}

@@ -324,3 +324,35 @@ fn usage_errors_fail_before_running() {
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(marker.exists());
 }
+
+#[test]
+fn bad_arguments_fail_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path(), "racy", RACY);
+    for (args, needle) in [
+        (
+            vec!["--timeout", "1e300", "--", "./racy"],
+            "--timeout must be a positive number of seconds (at most 1e9), not 1e300",
+        ),
+        (
+            vec!["--json", "/nonexistent-dir/r.json", "--", "./racy"],
+            "--json: cannot write /nonexistent-dir/r.json",
+        ),
+        (
+            vec!["--svg", "/nonexistent-dir/r.svg", "--", "./racy"],
+            "--svg: cannot write /nonexistent-dir/r.svg",
+        ),
+    ] {
+        let o = hunt(dir.path(), &args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", show(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {}", show(&o));
+        assert!(!err.contains("panicked"), "{}", show(&o));
+        // No run happened (20 runs of ~100 ms would take seconds).
+        assert!(
+            !String::from_utf8_lossy(&o.stdout).contains("setting"),
+            "{}",
+            show(&o)
+        );
+    }
+}

@@ -382,3 +382,66 @@ fn exit_codes() {
     let o = triage(&[], b"");
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Hostile logs never make triage panic: multibyte characters where the
+/// syslog prefix's fixed byte offsets are, a 70,000-character title, control
+/// characters. Seeded, reproducible.
+#[test]
+fn hostile_logs_never_panic() {
+    let long_title = format!("BUG: KCSAN: data-race in {} / g\n", "f".repeat(70_000));
+    let mut cases: Vec<Vec<u8>> = vec![
+        "Noé 22 01:02:03 host kernel: BUG: KCSAN: data-race in a / b\n".into(),
+        "Nové22 01:02:03 x\n".into(),
+        "ééé\nBUG: KCSAN: data-race in é / ü\n".into(),
+        long_title.clone().into_bytes(),
+        b"BUG: KCSAN: data-race in \x1b[31mred\x07 / b\n".to_vec(),
+    ];
+    // Random lines from a small alphabet of the parser's keywords, bytes
+    // and multibyte characters.
+    let pieces: [&[u8]; 12] = [
+        b"BUG: KCSAN: data-race in ",
+        b" / ",
+        b"==================\n",
+        b"read to 0x1 of 8 bytes by task 1 on cpu 0:\n",
+        b"[  12.3] ",
+        b"<3>",
+        b"Nov 22 01:02:03 h k: ",
+        "é".as_bytes(),
+        "日本".as_bytes(),
+        b"\xff\xfe",
+        b"\n",
+        b"+0x1/0x2",
+    ];
+    let mut seed: u64 = 0x5eed;
+    for _ in 0..200 {
+        let mut case = Vec::new();
+        for _ in 0..20 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            case.extend_from_slice(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        cases.push(case);
+    }
+    for case in &cases {
+        for args in [&["-"][..], &["--json", "-"][..]] {
+            let o = triage(args, case);
+            assert!(
+                matches!(o.status.code(), Some(0 | 1)),
+                "triage {args:?} on {:?}: {:?}\n{}",
+                String::from_utf8_lossy(&case[..case.len().min(200)]),
+                o.status,
+                stderr(&o)
+            );
+            assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+        }
+    }
+    // The table shows the long title cut, the JSON whole.
+    let o = triage(&["-"], long_title.as_bytes());
+    assert!(stdout(&o).contains("fffff..."), "{}", stdout(&o));
+    let (groups, _, _) = json(&["-"], long_title.as_bytes());
+    assert_eq!(
+        groups[0]["title"].as_str().unwrap().len(),
+        long_title.trim_end().len()
+    );
+}

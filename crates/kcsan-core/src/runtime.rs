@@ -23,6 +23,8 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 unsafe extern "C" {
     /// From `default_options.c`: the program's `__kcsan_default_options()`, or null.
     fn kcsan_core_default_options() -> *const c_char;
+    /// C11's `quick_exit` handlers (glibc, musl).
+    fn at_quick_exit(handler: extern "C" fn()) -> libc::c_int;
 }
 
 /// Whether KCSAN is on (initialised, and not turned off).
@@ -34,6 +36,11 @@ pub fn is_enabled() -> bool {
 /// Turns KCSAN on or off for the whole process (debugfs `on` / `off`).
 pub fn set_enabled(on: bool) {
     ENABLED.store(on, Ordering::Relaxed);
+}
+
+/// Whether the runtime is initialised (its options are in force).
+pub fn is_initialized() -> bool {
+    STATE.load(Ordering::Acquire) == READY
 }
 
 /// Initialises the runtime if nobody has yet. Returns whether it is ready; a
@@ -69,8 +76,8 @@ fn init_once() {
         Ok(f) => f,
         Err(e) => {
             crate::report::sink::write_stderr(format!("kcsan: error: {e}\n").as_bytes());
-            // SAFETY: _exit has no preconditions; the program has not started.
-            unsafe { libc::_exit(2) };
+            // The program has not started: nothing of it to run at exit.
+            crate::report::exit_group(2);
         }
     };
     if flags.help {
@@ -78,8 +85,8 @@ fn init_once() {
     }
     if let Err(e) = crate::report::load_suppressions(&flags.suppressions) {
         crate::report::sink::write_stderr(format!("kcsan: error: {e}\n").as_bytes());
-        // SAFETY: _exit has no preconditions; the program has not started.
-        unsafe { libc::_exit(2) };
+        // The program has not started: nothing of it to run at exit.
+        crate::report::exit_group(2);
     }
     let enable = flags.early_enable;
     let control = flags.control;
@@ -91,6 +98,7 @@ fn init_once() {
         libc::pthread_atfork(None, None, Some(after_fork_in_child));
         // Registered first, so it runs last: after the program's own handlers.
         libc::atexit(at_exit);
+        at_quick_exit(crate::report::at_quick_exit);
     }
     ENABLED.store(enable, Ordering::Relaxed);
     if control {
@@ -113,11 +121,54 @@ fn load_flags() -> Result<Flags, ConfigError> {
     if let Some(d) = defaults {
         f.parse_options(&d, "__kcsan_default_options()")?;
     }
+    let trusted = f.clone();
     if let Some(env) = std::env::var_os("KCSAN_OPTIONS") {
         f.parse_options(&env.to_string_lossy(), "KCSAN_OPTIONS")?;
     }
+    if secure_execution() {
+        refuse_privileged_options(&mut f, &trusted);
+    }
     f.resolve()?;
     Ok(f)
+}
+
+/// Whether the program runs with privileges its caller does not have
+/// (setuid, setgid, file capabilities: the kernel's `AT_SECURE`).
+fn secure_execution() -> bool {
+    // SAFETY: getauxval has no preconditions.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+}
+
+/// Secure execution: the caller's `KCSAN_OPTIONS` must not make the program
+/// write or read files, or serve a socket, with the program's privileges
+/// (a root-owned `log_path`, a `suppressions` file the caller may not read
+/// echoed in an error). Those options keep the program's own values
+/// (`__kcsan_default_options()`), with one warning line; the control socket
+/// is off (its directory comes from the caller's environment). Every other
+/// option works.
+fn refuse_privileged_options(f: &mut Flags, trusted: &Flags) {
+    let mut refused = Vec::new();
+    if f.log_path != trusted.log_path {
+        f.log_path.clone_from(&trusted.log_path);
+        refused.push("log_path");
+    }
+    if f.suppressions != trusted.suppressions {
+        f.suppressions.clone_from(&trusted.suppressions);
+        refused.push("suppressions");
+    }
+    if f.control && f.is_explicit("control") && !trusted.is_explicit("control") {
+        refused.push("control");
+    }
+    f.control = false;
+    if !refused.is_empty() {
+        crate::report::sink::write_stderr(
+            format!(
+                "kcsan: warning: secure execution (setuid/setgid): ignoring {} from KCSAN_OPTIONS\n",
+                refused.join(", ")
+            )
+            .as_bytes(),
+        );
+    }
 }
 
 /// In a forked child only the forking thread exists. Everything another thread

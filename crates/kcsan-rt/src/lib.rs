@@ -6,6 +6,7 @@
 //! boring: each entry point is a one-line forward into [`kcsan_core`].
 
 pub mod annotate;
+pub mod exit;
 pub mod intercept;
 pub mod signal;
 pub mod tsan;

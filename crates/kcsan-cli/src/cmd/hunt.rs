@@ -358,7 +358,7 @@ pub(crate) fn main(a: HuntArgs) -> Result<ExitCode> {
     if let Some(t) = a.timeout
         && !(t.is_finite() && t > 0.0 && t <= 1e9)
     {
-        bail!("--timeout must be a positive number of seconds (at most 1e9), not {t}");
+        bail!("--timeout must be a positive number of seconds (at most 1e9), not {t:?}");
     }
     check_program(Path::new(prog))?;
     for (path, what) in [(&a.json, "--json"), (&a.svg, "--svg"), (&a.png, "--png")] {

@@ -348,7 +348,7 @@ pub(crate) fn main(a: ReproArgs) -> Result<ExitCode> {
     if let Some(t) = a.timeout
         && !(t.is_finite() && t > 0.0 && t <= 1e9)
     {
-        bail!("--timeout must be a positive number of seconds (at most 1e9), not {t}");
+        bail!("--timeout must be a positive number of seconds (at most 1e9), not {t:?}");
     }
     // Everything is validated before the first run.
     let inherited = std::env::var("KCSAN_OPTIONS").unwrap_or_default();

@@ -260,7 +260,11 @@ fn write_table(out: &mut impl Write, groups: &[Group], names: &[String]) -> Resu
         .map(|g| {
             [
                 g.count.to_string(),
-                g.title.clone(),
+                // The table shows at most 200 characters of a title, control
+                // characters escaped (the JSON output has it whole): a column as wide as a
+                // 70,000-character title helps nobody, and the formatter
+                // refuses widths over 65,535.
+                kcsan_core::config::printable(&g.title),
                 accesses_text(g),
                 seen_text(&g.first, names),
                 seen_text(&g.last, names),

@@ -47,6 +47,23 @@ impl<T> SpinLock<T> {
         SpinGuard { lock: self }
     }
 
+    /// The lock if it can be had within about `tries` yields; `None` if its
+    /// holder does not let go (a holder this thread interrupted, say).
+    pub(crate) fn try_lock_for(&self, tries: u32) -> Option<SpinGuard<'_, T>> {
+        for _ in 0..tries {
+            if self
+                .locked
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Some(SpinGuard { lock: self });
+            }
+            // SAFETY: sched_yield has no preconditions.
+            unsafe { libc::sched_yield() };
+        }
+        None
+    }
+
     /// Forgets any holder: in a forked child the holder no longer exists.
     ///
     /// # Safety

@@ -14,6 +14,7 @@ pub(crate) mod sink;
 pub mod stack;
 mod suppress;
 
+use core::sync::atomic::{AtomicI32, Ordering};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -332,6 +333,7 @@ fn print_report(
     sink::emit(text.as_bytes());
     state.reported += 1;
     state.titles.insert(title);
+    REPORTER.store(current_pid(), Ordering::Relaxed);
     true
 }
 
@@ -353,6 +355,21 @@ fn exe_path() -> &'static str {
 pub(crate) fn at_exit() {
     let f = config::flags();
     let state = STATE.lock();
+    let reported = state.reported;
+    let text = closing_text(&state, f);
+    if !text.is_empty() {
+        sink::emit(text.as_bytes());
+    }
+    drop(state);
+    if reported > 0 {
+        end_process(f);
+    }
+}
+
+/// What the process prints as it ends: notes about the focus list, the
+/// closing line if it reported, the suppressions used and the statistics
+/// as asked.
+fn closing_text(state: &State, f: &config::Flags) -> String {
     let reported = state.reported;
     let json = f.report_format == config::ReportFormat::Json;
     let mut text = String::new();
@@ -388,12 +405,72 @@ pub(crate) fn at_exit() {
             )
         };
     }
-    if !text.is_empty() {
-        sink::emit(text.as_bytes());
+    text
+}
+
+/// The process whose reports `STATE` counts: set at each report, so that a
+/// `vfork` child (which shares the parent's memory, and runs no fork
+/// handlers) does not take its parent's reports for its own.
+static REPORTER: AtomicI32 = AtomicI32::new(0);
+
+/// The calling process's id, from the kernel (not a cached value).
+fn current_pid() -> i32 {
+    // SAFETY: getpid has no preconditions and cannot fail.
+    unsafe { libc::syscall(libc::SYS_getpid) as i32 }
+}
+
+/// `_exit` / `_Exit` (interposed by kcsan-rt): a process that reported and
+/// leaves without `exit` (a forked child's usual way out, or a program in a
+/// hurry) still prints its closing line and ends with `exitcode`, so that a
+/// test runner sees the failure. Nothing else of `exit` runs: no handlers,
+/// no stdio flush, as `_exit` promises.
+pub fn fast_exit(status: i32) -> ! {
+    let mut status = status;
+    if crate::runtime::is_initialized() && REPORTER.load(Ordering::Relaxed) == current_pid() {
+        let f = config::flags();
+        // Bounded: this thread may have interrupted the lock's holder.
+        if let Some(state) = STATE.try_lock_for(1000) {
+            let text = closing_text(&state, f);
+            if !text.is_empty() {
+                sink::emit(text.as_bytes());
+            }
+            if state.reported > 0 {
+                if f.abort_on_error {
+                    // SAFETY: abort has no preconditions.
+                    unsafe { libc::abort() };
+                }
+                if f.exitcode != 0 {
+                    status = f.exitcode as i32;
+                }
+            }
+        }
     }
-    drop(state);
-    if reported > 0 {
-        end_process(f);
+    exit_group(status)
+}
+
+/// Ends the process with `status` at once (the system call: `_exit` is
+/// ours, interposed, and would come back here).
+pub fn exit_group(status: i32) -> ! {
+    // SAFETY: exit_group ends every thread of the process; it does not return.
+    unsafe {
+        libc::syscall(libc::SYS_exit_group, status);
+    }
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// `quick_exit` (registered with `at_quick_exit` at start-up): as for
+/// `_exit`, the closing line and `exitcode` when the process reported.
+pub(crate) extern "C" fn at_quick_exit() {
+    if REPORTER.load(Ordering::Relaxed) == current_pid() {
+        let reported = STATE.try_lock_for(1000).is_some_and(|s| s.reported > 0);
+        if reported {
+            // SAFETY: flushing stdio is what quick_exit's caller may expect
+            // of handlers; fflush(NULL) flushes every stream.
+            unsafe { libc::fflush(core::ptr::null_mut()) };
+            fast_exit(0);
+        }
     }
 }
 
@@ -424,8 +501,8 @@ fn end_process_with(code: i32, abort: bool) -> ! {
         if abort {
             libc::abort();
         }
-        libc::_exit(code)
     }
+    exit_group(code)
 }
 
 /// In a forked child: the lock holder and the racers that owned entries are gone.
@@ -440,5 +517,6 @@ pub(crate) fn after_fork_in_child() {
     }
     // The child's exit status reflects its own reports only.
     state.reported = 0;
+    REPORTER.store(0, Ordering::Relaxed);
     state.titles.clear();
 }
