@@ -680,3 +680,75 @@ fn a_closed_pipe_ends_commands_quietly() {
         );
     }
 }
+
+// ===== Wrappers never build uninstrumented programs silently =====
+
+/// The demo's read/write race (examples/c/datarace.c), built through a
+/// response file and with gcc's `-flto`: both programs must be
+/// instrumented, i.e. report the race.
+#[test]
+fn response_files_and_gcc_lto_still_instrument() {
+    let dir = support::scratch("rsp-lto");
+    let d = dir.path();
+    let src = support::repo_root().join("examples/c/datarace.c");
+    let run_until_report = |exe: &Path| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut cmd = support::clean_command(exe);
+            cmd.args(["--race=plain_rw", "--iter1", "200000", "--iter2", "200000"]);
+            let o = support::run_captured(&mut cmd, d, "run", LIMIT);
+            if o.stderr
+                .contains("BUG: KCSAN: data-race in do_the_work1 / do_the_work2")
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no report from {}: {}",
+                exe.display(),
+                o.describe()
+            );
+        }
+    };
+
+    // A response file holding the source, a define with a space, -o.
+    let rsp = d.join("args.rsp");
+    let exe = d.join("from-rsp");
+    std::fs::write(
+        &rsp,
+        format!(
+            "-O2 -g '-DUNUSED=a b'\n{}\n-o {} -pthread\n",
+            src.display(),
+            exe.display()
+        ),
+    )
+    .unwrap();
+    let o = kcsan(d, "cc-rsp", &["cc", &format!("@{}", rsp.display())], &[]);
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    run_until_report(&exe);
+
+    // gcc -flto: dropped with a warning, the program is instrumented.
+    let exe = d.join("from-lto");
+    let o = kcsan(
+        d,
+        "cc-lto",
+        &[
+            "cc",
+            "-O2",
+            "-g",
+            "-flto",
+            src.to_str().unwrap(),
+            "-o",
+            exe.to_str().unwrap(),
+            "-pthread",
+        ],
+        &[],
+    );
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+    assert!(
+        o.stderr.contains("kcsan: warning: -flto dropped"),
+        "{}",
+        o.describe()
+    );
+    run_until_report(&exe);
+}

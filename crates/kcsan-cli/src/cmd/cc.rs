@@ -264,6 +264,79 @@ fn classify(args: &[String]) -> Result<(Mode, Vec<Arg>, bool, bool)> {
     Ok((mode, out, has_debug, is_static))
 }
 
+/// `-flto`, `-flto=auto`, `-flto=N`, `-flto=thin` (not `-fno-lto`).
+fn is_lto_flag(a: &str) -> bool {
+    a == "-flto" || a.starts_with("-flto=")
+}
+
+/// Replaces every `@FILE` argument with the arguments in FILE, as gcc and
+/// clang read them: separated by whitespace, with `'...'`, `"..."` and
+/// backslash escapes, nested response files expanded too. An `@FILE` whose
+/// file does not exist stays as it is (the compiler then treats it as a
+/// file name, as gcc does).
+fn expand_response_files(args: Vec<String>, depth: u32) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(args.len());
+    for a in args {
+        let Some(file) = a.strip_prefix('@').filter(|f| !f.is_empty()) else {
+            out.push(a);
+            continue;
+        };
+        if !Path::new(file).is_file() {
+            out.push(a);
+            continue;
+        }
+        if depth >= 10 {
+            bail!("response files nested more than 10 deep (at @{file})");
+        }
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the response file {file}"))?;
+        out.extend(expand_response_files(
+            split_response_file(&text),
+            depth + 1,
+        )?);
+    }
+    Ok(out)
+}
+
+/// The arguments in a response file's text.
+fn split_response_file(text: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut in_arg = false;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+                in_arg = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_arg = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_arg {
+                    args.push(std::mem::take(&mut cur));
+                    in_arg = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_arg = true;
+            }
+        }
+    }
+    if in_arg {
+        args.push(cur);
+    }
+    args
+}
+
 fn verbose() -> bool {
     std::env::var_os("KCSAN_VERBOSE").is_some_and(|v| !v.is_empty() && v != "0")
 }
@@ -305,6 +378,18 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
         program = program.replacen("clang", "clang++", 1);
     }
     let compiler = Compiler::new(program);
+    // Sources named only inside a response file would otherwise be compiled
+    // by the compiler itself, in a compile-and-link step we must split.
+    let mut args = expand_response_files(args, 0)?;
+    if compiler.family == Family::Gcc && args.iter().any(|a| is_lto_flag(a)) {
+        // gcc instruments at the LTO link, where -fsanitize=thread would
+        // also link libtsan: build without LTO rather than uninstrumented.
+        eprintln!(
+            "kcsan: warning: -flto dropped: gcc would lose the instrumentation at the LTO link \
+             (use KCSAN_CC=clang-22 for LTO)"
+        );
+        args.retain(|a| !is_lto_flag(a));
+    }
     if args.is_empty() {
         bail!(
             "no input files (usage: kcsan {} [compiler arguments...])",
@@ -397,6 +482,11 @@ mod tests {
     #[test]
     fn modes() {
         assert_eq!(classify(&s(&["-c", "a.c"])).unwrap().0, Mode::Compile);
+        assert_eq!(
+            split_response_file("a.c -DX='a b' \"c d\"\\ e\n -o\tprog\n"),
+            ["a.c", "-DX=a b", "c d e", "-o", "prog"]
+        );
+        assert!(is_lto_flag("-flto") && is_lto_flag("-flto=auto") && !is_lto_flag("-fno-lto"));
         assert_eq!(classify(&s(&["-E", "a.c"])).unwrap().0, Mode::Preprocess);
         assert_eq!(classify(&s(&["a.o", "-o", "p"])).unwrap().0, Mode::Link);
     }
