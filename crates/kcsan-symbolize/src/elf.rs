@@ -6,6 +6,7 @@
 //! Files are mmap'ed read-only; DWARF sections are read straight from the
 //! mapping (compressed ones are decompressed into owned buffers).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::io;
@@ -262,9 +263,16 @@ impl ElfInfo {
         else {
             return out;
         };
-        let mut headers = dwarf.units();
-        while let Ok(Some(header)) = headers.next() {
-            let Ok(unit) = dwarf.unit(header) else {
+        let mut headers = Vec::new();
+        let mut iter = dwarf.units();
+        while let Ok(Some(header)) = iter.next() {
+            headers.push(header);
+        }
+        // Names of origins in other units (`DW_FORM_ref_addr`: rustc's codegen
+        // units inline each other's functions), resolved once each.
+        let mut foreign: HashMap<usize, Option<String>> = HashMap::new();
+        for header in &headers {
+            let Ok(unit) = dwarf.unit(header.clone()) else {
                 continue;
             };
             let mut cursor = unit.entries();
@@ -272,9 +280,15 @@ impl ElfInfo {
                 if entry.tag() != gimli::DW_TAG_inlined_subroutine {
                     continue;
                 }
-                let Some(name) = origin_name(dwarf, &unit, entry, 0) else {
-                    continue;
+                let name = match origin_name(dwarf, &unit, entry, 0) {
+                    Origin::Name(n) => Some(n),
+                    Origin::Foreign(offset) => foreign
+                        .entry(offset.0)
+                        .or_insert_with(|| foreign_name(dwarf, &headers, offset))
+                        .clone(),
+                    Origin::None => None,
                 };
+                let Some(name) = name else { continue };
                 if !wanted(&name) {
                     continue;
                 }
@@ -419,14 +433,23 @@ impl SymTab {
     }
 }
 
+/// Where a DIE's name is.
+enum Origin {
+    /// Found: demangled.
+    Name(String),
+    /// In another unit, at this `.debug_info` offset.
+    Foreign(gimli::DebugInfoOffset<usize>),
+    None,
+}
+
 /// The demangled name of a DIE: its linkage name, else its name, else its
-/// abstract origin's or specification's (within the unit, a few levels).
+/// abstract origin's or specification's (a few levels deep).
 fn origin_name(
     dwarf: &gimli::Dwarf<Reader>,
     unit: &gimli::Unit<Reader>,
     entry: &gimli::DebuggingInformationEntry<Reader>,
     depth: u32,
-) -> Option<String> {
+) -> Origin {
     for at in [
         gimli::DW_AT_linkage_name,
         gimli::DW_AT_MIPS_linkage_name,
@@ -435,21 +458,46 @@ fn origin_name(
         if let Some(v) = entry.attr_value(at) {
             if let Ok(s) = dwarf.attr_string(unit, v) {
                 if let Ok(text) = gimli::Reader::to_string_lossy(&s) {
-                    return Some(demangle(&text));
+                    return Origin::Name(demangle(&text));
                 }
             }
         }
     }
     if depth >= 8 {
-        return None;
+        return Origin::None;
     }
     for at in [gimli::DW_AT_abstract_origin, gimli::DW_AT_specification] {
-        if let Some(gimli::AttributeValue::UnitRef(offset)) = entry.attr_value(at) {
-            let origin = unit.entry(offset).ok()?;
-            return origin_name(dwarf, unit, &origin, depth + 1);
+        match entry.attr_value(at) {
+            Some(gimli::AttributeValue::UnitRef(offset)) => {
+                return match unit.entry(offset) {
+                    Ok(origin) => origin_name(dwarf, unit, &origin, depth + 1),
+                    Err(_) => Origin::None,
+                };
+            }
+            Some(gimli::AttributeValue::DebugInfoRef(offset)) => return Origin::Foreign(offset),
+            _ => {}
         }
     }
-    None
+    Origin::None
+}
+
+/// The name of the DIE at `.debug_info` offset `offset`, in whichever unit
+/// holds it.
+fn foreign_name(
+    dwarf: &gimli::Dwarf<Reader>,
+    headers: &[gimli::UnitHeader<Reader>],
+    offset: gimli::DebugInfoOffset<usize>,
+) -> Option<String> {
+    let header = headers
+        .iter()
+        .find(|h| offset.to_unit_offset(h).is_some())?;
+    let unit = dwarf.unit(header.clone()).ok()?;
+    let entry = unit.entry(offset.to_unit_offset(header)?).ok()?;
+    match origin_name(dwarf, &unit, &entry, 1) {
+        Origin::Name(n) => Some(n),
+        // One more hop across units is rare; stop there.
+        _ => None,
+    }
 }
 
 /// Builds the addr2line context from `file`'s DWARF sections, if it has any.
