@@ -663,6 +663,36 @@ fn hung_clients_block_neither_the_server_nor_the_program() {
         assert!(reply.starts_with("error: no command within"), "{reply}");
     }
 
+    // Twenty idle clients: a well-behaved one is answered at once, while
+    // they are all still waiting (none has had its timeout reply yet), not
+    // after their timeouts one by one.
+    let idle: Vec<UnixStream> = (0..20)
+        .map(|_| UnixStream::connect(&path).unwrap())
+        .collect();
+    let stats = ctl_ok(d, &p, &["stats"]);
+    assert!(stats.starts_with("enabled: 1\n"), "{stats}");
+    for mut s in &idle {
+        s.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        match s.read(&mut byte) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("an idle client was answered before the busy one: {other:?}"),
+        }
+    }
+    drop(idle);
+
+    // A payload over the command limit gets an error reply, not a reset.
+    let mut big = UnixStream::connect(&path).unwrap();
+    big.write_all(&vec![b'x'; 10_000]).unwrap();
+    big.shutdown(std::net::Shutdown::Write).unwrap();
+    big.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut reply = String::new();
+    big.read_to_string(&mut reply).unwrap();
+    assert!(
+        reply.starts_with("error: command longer than 4096 bytes"),
+        "{reply}"
+    );
+
     // A client hangs while the program ends: the program does not wait.
     let _hung = UnixStream::connect(&path).unwrap();
     let status = p.finish();

@@ -6,10 +6,11 @@
 //! 1. The program's threads never wait for the server: a command changes
 //!    atomics or publishes a new option table (`config::update`); the server
 //!    never takes the report lock.
-//! 2. One connection at a time, each with a budget of [`CONNECTION_BUDGET`]
-//!    for sending its command and [`REPLY_BUDGET`] for taking the reply
-//!    (socket timeouts), so a client that connects and hangs delays the next
-//!    client by at most that, and blocks nobody else.
+//! 2. Connections are read side by side (up to [`MAX_CONNECTIONS`], with
+//!    `poll`), each with a budget of [`CONNECTION_BUDGET`] for sending its
+//!    command and [`REPLY_BUDGET`] for taking the reply, so clients that
+//!    connect and hang delay nobody: every other client is answered as soon
+//!    as its command is in.
 //! 3. The thread blocks every signal, so the program's signals are delivered
 //!    to the program's threads, as without kcsan; its replies use
 //!    `MSG_NOSIGNAL`, so a client that goes away raises no `SIGPIPE`.
@@ -199,43 +200,208 @@ pub(crate) fn remove_socket() {
 
 // ===== Serving =====
 
-/// The server thread: accept, answer, close; forever.
+/// Connections read at once; more wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 64;
+
+/// A connection whose command is still arriving.
+struct Conn {
+    stream: UnixStream,
+    buf: Vec<u8>,
+    deadline: Instant,
+}
+
+/// The server thread: accept connections and read their commands side by
+/// side (`poll`), answer each as soon as its command is complete, drop
+/// each at its own deadline. A client that connects and says nothing
+/// delays nobody: every other client is served as it would be alone.
 fn serve(listener: UnixListener, ours: Option<(u64, u64)>) {
     crate::ctx::with(|ctx| {
         let _in_runtime = InRuntime::enter(ctx);
         // SAFETY: geteuid has no preconditions.
         let me = unsafe { libc::geteuid() };
         let fd = listener.as_raw_fd();
+        if listener.set_nonblocking(true).is_err() {
+            let _ = listener.into_raw_fd();
+            return;
+        }
+        let mut conns: Vec<Conn> = Vec::new();
         loop {
             // A program that closes descriptors it did not open may have
-            // closed ours and reused the number: accept only on our socket.
-            // (Only a reuse between this check and the accept, a few
-            // instructions after a client was served, slips through.)
+            // closed ours and reused the number: serve only our socket.
             if ours.is_none() || identity(fd) != ours {
                 let _ = listener.into_raw_fd();
                 return;
             }
-            match listener.accept() {
-                Ok((stream, _)) => answer(&stream, me),
-                Err(e) => match e.raw_os_error() {
-                    Some(libc::EINTR | libc::ECONNABORTED | libc::EPROTO) => {}
-                    // Out of descriptors or memory: the program's problem;
-                    // retry later rather than spin.
-                    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
-                        crate::delay::stall(100_000, DelayMode::Sleep);
-                    }
-                    // The program closed our descriptor (EBADF, ENOTSOCK,
-                    // EINVAL): stop serving, and do not close the number,
-                    // which may belong to the program by now.
-                    _ => {
-                        let _ = listener.into_raw_fd();
-                        return;
-                    }
+            let mut fds = Vec::with_capacity(conns.len() + 1);
+            fds.push(libc::pollfd {
+                fd,
+                events: if conns.len() < MAX_CONNECTIONS {
+                    libc::POLLIN
+                } else {
+                    0
                 },
+                revents: 0,
+            });
+            fds.extend(conns.iter().map(|c| libc::pollfd {
+                fd: c.stream.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }));
+            let now = Instant::now();
+            let timeout = conns
+                .iter()
+                .map(|c| c.deadline.saturating_duration_since(now).as_millis() as i32 + 1)
+                .min()
+                .unwrap_or(-1);
+            // SAFETY: `fds` is a valid array of `fds.len()` pollfd entries.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+            if n < 0 {
+                if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                crate::delay::stall(100_000, DelayMode::Sleep);
+                continue;
+            }
+            if fds[0].revents & libc::POLLNVAL != 0 {
+                let _ = listener.into_raw_fd();
+                return;
+            }
+            // Commands that arrived (or connections that closed).
+            let mut i = conns.len();
+            while i > 0 {
+                i -= 1;
+                if fds[i + 1].revents == 0 && Instant::now() < conns[i].deadline {
+                    continue;
+                }
+                let reply = match read_some(&mut conns[i]) {
+                    Progress::Waiting if Instant::now() < conns[i].deadline => continue,
+                    Progress::Waiting => Err(timed_out()),
+                    Progress::Complete(c) => c.and_then(|c| super::execute(c.trim())),
+                    Progress::Gone => {
+                        conns.swap_remove(i);
+                        continue;
+                    }
+                };
+                let conn = conns.swap_remove(i);
+                finish(
+                    &conn.stream,
+                    &match reply {
+                        Ok(out) => format!("{REPLY_OK}\n{out}"),
+                        Err(e) => format!("{REPLY_ERROR}{e}\n"),
+                    },
+                );
+            }
+            // New connections.
+            if fds[0].revents & libc::POLLIN != 0 {
+                while conns.len() < MAX_CONNECTIONS {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            if let Some(conn) = admit(stream, me) {
+                                conns.push(conn);
+                            }
+                        }
+                        Err(e) => match e.raw_os_error() {
+                            Some(libc::EAGAIN) => break,
+                            Some(libc::EINTR | libc::ECONNABORTED | libc::EPROTO) => {}
+                            // Out of descriptors or memory: the program's
+                            // problem; retry later rather than spin.
+                            Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
+                                crate::delay::stall(100_000, DelayMode::Sleep);
+                                break;
+                            }
+                            // The program closed our descriptor (EBADF,
+                            // ENOTSOCK, EINVAL): stop serving, and do not
+                            // close the number, which may be the program's.
+                            _ => {
+                                let _ = listener.into_raw_fd();
+                                return;
+                            }
+                        },
+                    }
+                }
             }
         }
     });
 }
+
+/// A new connection: refused at once (with a reply) unless its peer may
+/// control this process; else waiting for its command until its deadline.
+fn admit(stream: UnixStream, me: u32) -> Option<Conn> {
+    match super::peer_uid(stream.as_raw_fd()) {
+        Err(_) => None,
+        Ok(uid) if !super::peer_allowed(uid, me) => {
+            finish(
+                &stream,
+                &format!(
+                    "{REPLY_ERROR}permission denied: uid {uid} may not control this process \
+                     (only its own user, uid {me}, may)\n"
+                ),
+            );
+            None
+        }
+        Ok(_) => stream.set_nonblocking(true).is_ok().then(|| Conn {
+            stream,
+            buf: Vec::with_capacity(128),
+            deadline: Instant::now() + CONNECTION_BUDGET,
+        }),
+    }
+}
+
+/// What reading a connection gave.
+enum Progress {
+    /// More of the command is to come.
+    Waiting,
+    /// The command (up to a newline or the client's end of input), or why
+    /// there is none.
+    Complete(Result<String, String>),
+    /// The connection failed.
+    Gone,
+}
+
+/// Reads what a connection has sent so far (without blocking).
+fn read_some(conn: &mut Conn) -> Progress {
+    let mut chunk = [0u8; 512];
+    loop {
+        match (&conn.stream).read(&mut chunk) {
+            Ok(0) => return Progress::Complete(command_of(&conn.buf)),
+            Ok(n) => {
+                conn.buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = conn.buf.iter().position(|&b| b == b'\n') {
+                    conn.buf.truncate(end);
+                    return Progress::Complete(command_of(&conn.buf));
+                }
+                if conn.buf.len() > MAX_COMMAND {
+                    return Progress::Complete(command_of(&conn.buf));
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Progress::Waiting,
+            Err(_) => return Progress::Gone,
+        }
+    }
+}
+
+/// The command in a connection's input, or why it is not one.
+fn command_of(buf: &[u8]) -> Result<String, String> {
+    if buf.len() > MAX_COMMAND {
+        return Err(format!("command longer than {MAX_COMMAND} bytes"));
+    }
+    String::from_utf8(buf.to_vec()).map_err(|_| "the command is not valid UTF-8".to_owned())
+}
+
+/// Sends the reply and closes the connection, within [`REPLY_BUDGET`].
+fn finish(stream: &UnixStream, reply: &str) {
+    let _ = stream.set_nonblocking(false);
+    send_all(stream, reply.as_bytes(), Instant::now() + REPLY_BUDGET);
+    // Unread input (a command that was too long, or one we did not read
+    // from a refused client) would turn our close into a reset that may
+    // reach the client before the reply: drain a little first.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    drain(stream, Instant::now() + DRAIN_BUDGET);
+}
+
+/// How long a finished connection's leftover input is drained.
+const DRAIN_BUDGET: Duration = Duration::from_millis(100);
 
 /// What file descriptor `fd` refers to: its device and inode.
 fn identity(fd: i32) -> Option<(u64, u64)> {
@@ -245,28 +411,6 @@ fn identity(fd: i32) -> Option<(u64, u64)> {
         let mut st: libc::stat = core::mem::zeroed();
         (libc::fstat(fd, &mut st) == 0).then_some((st.st_dev, st.st_ino))
     }
-}
-
-/// Answers one connection within [`CONNECTION_BUDGET`].
-fn answer(stream: &UnixStream, me: u32) {
-    let deadline = Instant::now() + CONNECTION_BUDGET;
-    let reply = match super::peer_uid(stream.as_raw_fd()) {
-        Err(_) => return,
-        Ok(uid) if !super::peer_allowed(uid, me) => format!(
-            "{REPLY_ERROR}permission denied: uid {uid} may not control this process \
-             (only its own user, uid {me}, may)\n"
-        ),
-        Ok(_) => match read_command(stream, deadline).and_then(|c| super::execute(c.trim())) {
-            Ok(out) => format!("{REPLY_OK}\n{out}"),
-            Err(e) => format!("{REPLY_ERROR}{e}\n"),
-        },
-    };
-    send_all(stream, reply.as_bytes(), Instant::now() + REPLY_BUDGET);
-    // Unread input (a command that was too long, or one we did not read
-    // from a refused client) would turn our close into a reset that may
-    // reach the client before the reply: drain a little first.
-    let _ = stream.shutdown(std::net::Shutdown::Write);
-    drain(stream, Instant::now() + REPLY_BUDGET);
 }
 
 /// Reads and discards what the client still sends, until it closes, up to
@@ -283,40 +427,6 @@ fn drain(mut stream: &UnixStream, deadline: Instant) {
             _ => return,
         }
     }
-}
-
-/// Reads one command: up to a newline or the end of the client's input.
-fn read_command(mut stream: &UnixStream, deadline: Instant) -> Result<String, String> {
-    let mut buf = Vec::with_capacity(128);
-    let mut chunk = [0u8; 512];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            return Err(timed_out());
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(end) = buf.iter().position(|&b| b == b'\n') {
-                    buf.truncate(end);
-                    break;
-                }
-                if buf.len() > MAX_COMMAND {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return Err(timed_out());
-            }
-            Err(e) => return Err(format!("cannot read the command: {e}")),
-        }
-    }
-    if buf.len() > MAX_COMMAND {
-        return Err(format!("command longer than {MAX_COMMAND} bytes"));
-    }
-    String::from_utf8(buf).map_err(|_| "the command is not valid UTF-8".to_owned())
 }
 
 fn timed_out() -> String {
