@@ -200,6 +200,9 @@ pub(crate) fn remove_socket() {
 
 // ===== Serving =====
 
+/// How often an idle server looks whether its descriptor is still its own.
+const IDLE_CHECK_MS: i32 = 500;
+
 /// Connections read at once; more wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 64;
 
@@ -247,12 +250,17 @@ fn serve(listener: UnixListener, ours: Option<(u64, u64)>) {
                 events: libc::POLLIN,
                 revents: 0,
             }));
+            // Never an infinite wait: poll re-reads each descriptor by number
+            // when it wakes, so if the program closed ours and reused the
+            // number, a client of our socket would wake it for nothing, and
+            // only the loop's identity check (above) notices.
             let now = Instant::now();
             let timeout = conns
                 .iter()
                 .map(|c| c.deadline.saturating_duration_since(now).as_millis() as i32 + 1)
                 .min()
-                .unwrap_or(-1);
+                .unwrap_or(IDLE_CHECK_MS)
+                .min(IDLE_CHECK_MS);
             // SAFETY: `fds` is a valid array of `fds.len()` pollfd entries.
             let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
             if n < 0 {
@@ -262,7 +270,9 @@ fn serve(listener: UnixListener, ours: Option<(u64, u64)>) {
                 crate::delay::stall(100_000, DelayMode::Sleep);
                 continue;
             }
-            if fds[0].revents & libc::POLLNVAL != 0 {
+            // poll watched our socket even if the program closed the number
+            // meanwhile and reused it: look again before touching it.
+            if fds[0].revents & libc::POLLNVAL != 0 || identity(fd) != ours {
                 let _ = listener.into_raw_fd();
                 return;
             }
