@@ -455,12 +455,11 @@ fn origin_name(
         gimli::DW_AT_MIPS_linkage_name,
         gimli::DW_AT_name,
     ] {
-        if let Some(v) = entry.attr_value(at) {
-            if let Ok(s) = dwarf.attr_string(unit, v) {
-                if let Ok(text) = gimli::Reader::to_string_lossy(&s) {
-                    return Origin::Name(demangle(&text));
-                }
-            }
+        if let Some(v) = entry.attr_value(at)
+            && let Ok(s) = dwarf.attr_string(unit, v)
+            && let Ok(text) = gimli::Reader::to_string_lossy(&s)
+        {
+            return Origin::Name(demangle(&text));
         }
     }
     if depth >= 8 {
