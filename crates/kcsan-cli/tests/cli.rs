@@ -752,3 +752,58 @@ fn response_files_and_gcc_lto_still_instrument() {
     );
     run_until_report(&exe);
 }
+
+// ===== halt_on_error under a storm =====
+
+/// Sixteen threads race pairwise on eight variables, each pair in its own
+/// functions (eight different races): with `halt_on_error=1` exactly one
+/// report is printed, then the halting object, and in JSON every line of
+/// stderr is one JSON object.
+#[test]
+fn halt_on_error_prints_exactly_one_report_in_a_storm() {
+    const STORM: &str = r#"
+#include <pthread.h>
+#include <time.h>
+#define barrier() __asm__ __volatile__("" ::: "memory")
+static long v[8][8];
+static volatile long sink;
+#define PAIR(n) \
+	__attribute__((noinline)) void w##n(void) { for (long i = 0; i < 4000000; i++) { v[n][0] = i; barrier(); } } \
+	__attribute__((noinline)) void r##n(void) { long s = 0; for (long i = 0; i < 4000000; i++) { s += v[n][0]; barrier(); } sink = s; }
+PAIR(0) PAIR(1) PAIR(2) PAIR(3) PAIR(4) PAIR(5) PAIR(6) PAIR(7)
+static void (*fns[16])(void) = { w0, r0, w1, r1, w2, r2, w3, r3, w4, r4, w5, r5, w6, r6, w7, r7 };
+static void *run(void *arg) { fns[(long)arg](); return 0; }
+int main(void)
+{
+	pthread_t t[16];
+	for (long i = 0; i < 16; i++)
+		pthread_create(&t[i], 0, run, (void *)i);
+	for (int i = 0; i < 16; i++)
+		pthread_join(t[i], 0);
+	return 0;
+}
+"#;
+    let dir = support::scratch("halt-storm");
+    let exe = build(dir.path(), "storm", STORM);
+    for round in 0..5 {
+        let mut cmd = support::clean_command(&exe);
+        cmd.env(
+            "KCSAN_OPTIONS",
+            "halt_on_error=1:report_once_in_ms=0:report_format=json:udelay_task=200",
+        );
+        let o = support::run_captured(&mut cmd, dir.path(), "storm", LIMIT);
+        assert_eq!(o.code(), Some(66), "round {round}: {}", o.describe());
+        let mut races = 0;
+        let mut halts = 0;
+        for line in o.stderr.lines() {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("round {round}: not JSON ({e}): {line}\n{}", o.describe()));
+            match v["type"].as_str() {
+                Some("race") => races += 1,
+                Some("halt") => halts += 1,
+                _ => {}
+            }
+        }
+        assert_eq!((races, halts), (1, 1), "round {round}: {}", o.describe());
+    }
+}

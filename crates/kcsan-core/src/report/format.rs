@@ -362,6 +362,11 @@ pub(crate) fn json_focus_note(function: &str, status: &str) -> String {
     )
 }
 
+/// The line that says the process halts after its first report.
+pub(crate) fn json_halt() -> String {
+    "{\"type\":\"halt\",\"data\":{\"reason\":\"halt_on_error\"}}\n".to_owned()
+}
+
 pub(crate) fn json_summary(reported: usize, unique: usize) -> String {
     format!(
         "{{\"type\":\"summary\",\"data\":{{\"reported\":{reported},\"unique\":{unique},\"pid\":{}}}}}\n",

@@ -197,8 +197,7 @@ pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx
             w,
         )
     {
-        drop(state);
-        halt_if_asked();
+        halt_if_asked(state);
     }
 }
 
@@ -217,8 +216,7 @@ pub(crate) fn unknown_origin(ctx: &Ctx, w: Watched) {
         None,
         w,
     ) {
-        drop(state);
-        halt_if_asked();
+        halt_if_asked(state);
     }
 }
 
@@ -474,16 +472,27 @@ pub(crate) extern "C" fn at_quick_exit() {
     }
 }
 
-/// `halt_on_error=1`: the process ends after its first report.
-fn halt_if_asked() {
+/// `halt_on_error=1`: the process ends after its first report. The report
+/// lock is never released: threads that race to report meanwhile wait for
+/// it until the process is gone, so exactly one report is printed, then the
+/// halting line (a JSON object in `report_format=json`) and the closing
+/// text.
+fn halt_if_asked(state: lock::SpinGuard<'_, State>) {
     let f = config::flags();
-    if f.halt_on_error {
-        sink::write_stderr(b"kcsan: halting after the first report (halt_on_error=1)\n");
-        crate::control::remove_socket();
-        at_exit();
-        // `exitcode=0` and no abort: still halt.
-        end_process_with(0, false);
+    if !f.halt_on_error {
+        return;
     }
+    let mut text = if f.report_format == config::ReportFormat::Json {
+        format::json_halt()
+    } else {
+        "kcsan: halting after the first report (halt_on_error=1)\n".to_owned()
+    };
+    text += &closing_text(&state, f);
+    sink::emit(text.as_bytes());
+    crate::control::remove_socket();
+    core::mem::forget(state);
+    // `exitcode=0` and no abort: still halt.
+    end_process_with(f.exitcode as i32, f.abort_on_error);
 }
 
 fn end_process(f: &config::Flags) {
