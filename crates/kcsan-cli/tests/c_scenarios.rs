@@ -784,6 +784,7 @@ scenarios! {
     unknown_origin => "unknown_origin.c",
     unknown_origin_disabled => "unknown_origin_disabled.c",
     vectorized_store_race => "vectorized_store_race.c",
+    weak_memory_locks_silent => "weak_memory_locks_silent.c",
     weak_memory_missing_release => "weak_memory_missing_release.c",
     weak_memory_release_silent => "weak_memory_release_silent.c",
     wide_access_race => "wide_access_race.c",

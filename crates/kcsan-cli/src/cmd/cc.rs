@@ -126,12 +126,62 @@ fn runtime_link_args(runtime_dir: &Path, is_static: bool) -> Vec<String> {
         // static links, where --wrap would also catch libc's own start-up
         // copies, made before thread-local storage exists.
         f.push("-Wl,--wrap=memcpy,--wrap=memmove,--wrap=memset".to_owned());
+        // Release points inside the C library and libgomp, seen by the
+        // weak-memory model (kcsan-rt/src/sync_wrap_*.c).
+        f.push(format!(
+            "-Wl,{}",
+            SYNC_WRAPS
+                .iter()
+                .map(|s| format!("--wrap={s}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
         // The runtime unwinds stacks with libgcc's unwinder (libgcc_eh in
         // static links, which gcc adds itself).
         f.push("-lgcc_s".to_owned());
     }
     f
 }
+
+/// The C library's and libgomp's release points the weak-memory model is
+/// told about (kcsan-rt/src/sync_wrap_pthread.c and sync_wrap_gomp.c).
+const SYNC_WRAPS: &[&str] = &[
+    "pthread_mutex_unlock",
+    "pthread_spin_unlock",
+    "pthread_rwlock_unlock",
+    "sem_post",
+    "pthread_cond_wait",
+    "pthread_cond_timedwait",
+    "pthread_barrier_wait",
+    "pthread_create",
+    // std::thread::_M_start_thread (libstdc++ starts std::threads itself).
+    "_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE",
+    "GOMP_parallel",
+    "GOMP_parallel_reductions",
+    "GOMP_parallel_sections",
+    "GOMP_parallel_loop_static",
+    "GOMP_parallel_loop_dynamic",
+    "GOMP_parallel_loop_guided",
+    "GOMP_parallel_loop_nonmonotonic_dynamic",
+    "GOMP_parallel_loop_nonmonotonic_guided",
+    "GOMP_parallel_loop_runtime",
+    "GOMP_parallel_loop_nonmonotonic_runtime",
+    "GOMP_parallel_loop_maybe_nonmonotonic_runtime",
+    "GOMP_barrier",
+    "GOMP_barrier_cancel",
+    "GOMP_loop_end",
+    "GOMP_loop_end_cancel",
+    "GOMP_sections_end",
+    "GOMP_sections_end_cancel",
+    "GOMP_critical_end",
+    "GOMP_critical_name_end",
+    "GOMP_atomic_end",
+    "GOMP_taskwait",
+    "GOMP_taskgroup_end",
+    "GOMP_ordered_end",
+    "omp_unset_lock",
+    "omp_unset_nest_lock",
+];
 
 /// What an invocation does, from its flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
