@@ -7,7 +7,11 @@
 #![allow(clippy::disallowed_macros)]
 
 fn main() {
-    for f in ["src/wrap.c", "src/sync_wrap_pthread.c", "src/sync_wrap_gomp.c"] {
+    for f in [
+        "src/wrap.c",
+        "src/sync_wrap_pthread.c",
+        "src/sync_wrap_gomp.c",
+    ] {
         println!("cargo:rerun-if-changed={f}");
     }
     cc::Build::new()

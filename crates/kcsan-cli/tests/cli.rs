@@ -796,8 +796,9 @@ int main(void)
         let mut races = 0;
         let mut halts = 0;
         for line in o.stderr.lines() {
-            let v: serde_json::Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("round {round}: not JSON ({e}): {line}\n{}", o.describe()));
+            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| {
+                panic!("round {round}: not JSON ({e}): {line}\n{}", o.describe())
+            });
             match v["type"].as_str() {
                 Some("race") => races += 1,
                 Some("halt") => halts += 1,
