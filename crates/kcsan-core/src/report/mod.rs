@@ -167,6 +167,9 @@ pub(crate) struct Watched {
     pub(crate) access_mask: usize,
 }
 
+/// How long a watcher waits for the racer's half of a report.
+const HANDOFF_WAIT_NS: u64 = 1_000_000_000;
+
 /// The watcher found its watchpoint consumed: wait for the racer's entry, then
 /// report both (`kcsan_report_known_origin`).
 pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx: usize) {
@@ -175,9 +178,33 @@ pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx
     let this_origin = ctx.origin_stack(w.ty);
     let this = access_info(ctx, w.addr, w.size, w.ty);
     let mut state = STATE.lock();
+    // The racer fills its entry right after consuming (the kernel waits for
+    // it without a limit). In user space the racer may never get there: a
+    // signal handler that consumed and then left with siglongjmp, a thread
+    // cancelled in between. So the wait is bounded; without the racer's
+    // side, a changed value is still reported, as of unknown origin.
+    let deadline = crate::delay::now_ns() + HANDOFF_WAIT_NS;
     while state.handoff[idx].ai.size == 0 {
         drop(state);
-        core::hint::spin_loop();
+        if crate::delay::now_ns() > deadline {
+            Counter::RacesUnknownOrigin.inc();
+            if value_change == ValueChange::True {
+                let mut state = STATE.lock();
+                if print_report(
+                    &mut state,
+                    ValueChange::True,
+                    this,
+                    (&this_stack, &this_origin),
+                    None,
+                    w,
+                ) {
+                    halt_if_asked(state);
+                }
+            }
+            return;
+        }
+        // SAFETY: sched_yield has no preconditions.
+        unsafe { libc::sched_yield() };
         state = STATE.lock();
     }
     let other = state.handoff[idx];
