@@ -462,17 +462,6 @@ unsafe fn watch(
     // gone by now, so it is not read (no value comparison, no mask).
     let is_reorder = ctx.origin.get() == Origin::Reorder;
     let mut access_mask = access_mask;
-    // The value is read before anything is set up (the kernel reads it just
-    // after): if the program's access is one that faults on purpose (a
-    // stack or heap probe whose SIGSEGV handler leaves with siglongjmp), the
-    // fault happens here, with no watchpoint in the table and no signal
-    // blocked, so nothing is left behind.
-    let old = if is_reorder {
-        0
-    } else {
-        // SAFETY: the program is about to access this range (our caller's contract).
-        unsafe { read_value(addr, size) }
-    };
     let _signals = (!f.interrupt_watcher || is_reorder).then(SignalsBlocked::block);
 
     let Some(idx) = watchpoint::insert(addr, size, ty.is_write()) else {
@@ -482,6 +471,12 @@ unsafe fn watch(
     Counter::SetupWatchpoints.inc();
     Counter::UsedWatchpoints.inc();
 
+    let old = if is_reorder {
+        0
+    } else {
+        // SAFETY: the program is about to access this range (our caller's contract).
+        unsafe { read_value(addr, size) }
+    };
     delay::stall(stall_us, f.delay_mode);
     let new = if is_reorder {
         0
