@@ -771,6 +771,7 @@ scenarios! {
     report_format_tsan => "report_format_tsan.c",
     report_hook => "report_hook.c",
     report_hook_print => "report_hook_print.c",
+    segv_probe_siglongjmp => "segv_probe_siglongjmp.c",
     signal_handler_race => "signal_handler_race.c",
     signal_same_thread_interrupt_watcher => "signal_same_thread_interrupt_watcher.c",
     short_thread_race => "short_thread_race.c",

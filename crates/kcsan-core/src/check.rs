@@ -275,6 +275,42 @@ unsafe fn read_value(addr: usize, size: usize) -> u64 {
     }
 }
 
+/// A synchronous fault signal (SIGSEGV, SIGBUS, ...) arrived: if it came
+/// from inside this thread's watch (reading the watched value faulted: a
+/// program that probes memory on purpose), take the watch down before the
+/// program's handler runs, since the handler may leave with `siglongjmp`
+/// and never come back: the watchpoint is removed, and the signal mask is
+/// what it would have been without the watch (the mask from before it, plus
+/// the signal), so that no signal kcsan blocked stays blocked. Called by
+/// kcsan-rt's signal trampoline.
+pub fn abandon_on_fault(sig: i32) {
+    ctx::with(|ctx| {
+        let slot = ctx.watch_slot.replace(0);
+        if slot == 0 {
+            return;
+        }
+        watchpoint::remove(slot - 1);
+        Counter::UsedWatchpoints.dec();
+        ctx.watch_abandoned.set(true);
+        let before = ctx.watch_mask.replace(core::ptr::null());
+        if !before.is_null() {
+            // SAFETY:
+            // - `before` points to the mask saved in the faulting watch's
+            //   frame, which is below us on this thread's stack (or on the
+            //   signal stack's interrupted one) and still alive;
+            // - `one` is initialised by sigemptyset before use;
+            // - pthread_sigmask changes only this thread's mask.
+            unsafe {
+                libc::pthread_sigmask(libc::SIG_SETMASK, before, core::ptr::null_mut());
+                let mut one = core::mem::MaybeUninit::<libc::sigset_t>::uninit();
+                libc::sigemptyset(one.as_mut_ptr());
+                libc::sigaddset(one.as_mut_ptr(), sig);
+                libc::pthread_sigmask(libc::SIG_BLOCK, one.as_ptr(), core::ptr::null_mut());
+            }
+        }
+    });
+}
+
 /// Blocks asynchronous signals for its lifetime (`interrupt_watcher=0`: the
 /// kernel disables interrupts while it watches, so a thread's own signal
 /// handlers cannot hit its watchpoint). Synchronous fault signals stay
@@ -470,6 +506,23 @@ unsafe fn watch(
     };
     Counter::SetupWatchpoints.inc();
     Counter::UsedWatchpoints.inc();
+    // Recorded for `abandon_on_fault`, nested watches (a handler's, with
+    // interrupt_watcher=1) saving the outer one.
+    // A watch abandoned by a siglongjmp never cleared its flag: start clean.
+    let outer = (
+        ctx.watch_abandoned.replace(false),
+        ctx.watch_slot.replace(idx + 1),
+        ctx.watch_mask.replace(
+            _signals
+                .as_ref()
+                .map_or(core::ptr::null(), |s| &raw const s.old),
+        ),
+    );
+    let restore_outer = |ctx: &Ctx| {
+        ctx.watch_abandoned.set(outer.0);
+        ctx.watch_slot.set(outer.1);
+        ctx.watch_mask.set(outer.2);
+    };
 
     let old = if is_reorder {
         0
@@ -477,6 +530,12 @@ unsafe fn watch(
         // SAFETY: the program is about to access this range (our caller's contract).
         unsafe { read_value(addr, size) }
     };
+    if ctx.watch_abandoned.replace(false) {
+        // The read faulted, the program's handler fixed what it faulted on
+        // and returned: the watch was already taken down.
+        restore_outer(ctx);
+        return access_mask;
+    }
     delay::stall(stall_us, f.delay_mode);
     let new = if is_reorder {
         0
@@ -484,6 +543,11 @@ unsafe fn watch(
         // SAFETY: as above.
         unsafe { read_value(addr, size) }
     };
+    if ctx.watch_abandoned.replace(false) {
+        restore_outer(ctx);
+        return access_mask;
+    }
+    restore_outer(ctx);
     if is_reorder {
         access_mask = 0;
     }

@@ -146,6 +146,15 @@ pub(crate) struct Ctx {
     /// Function nesting depth, from `__tsan_func_entry`/`__tsan_func_exit`
     /// (the kernel's per-task `kcsan_stack_depth`).
     pub(crate) stack_depth: Cell<i32>,
+    /// The watch in progress on this thread: its slot + 1 (0: none), where
+    /// the signal mask from before the watch blocked signals is kept (in the
+    /// watch's frame; null: nothing blocked), and whether a fault inside it
+    /// made the watch give up (`check::abandon_on_fault`). A pointer, not a
+    /// copy: copying a `sigset_t` is a `memcpy`, which a gcc link wraps with
+    /// the program's checked one.
+    pub(crate) watch_slot: Cell<usize>,
+    pub(crate) watch_mask: Cell<*const libc::sigset_t>,
+    pub(crate) watch_abandoned: Cell<bool>,
     /// The thread is in focus mode (`focus.rs`): a focus list is set, so
     /// every eligible access comes to the slow path (`GATE_FOCUS`).
     pub(crate) focus: Cell<bool>,
@@ -182,6 +191,9 @@ impl Ctx {
             disable_scoped: Cell::new(0),
             reorder: ReorderAccess::new(),
             stack_depth: Cell::new(0),
+            watch_slot: Cell::new(0),
+            watch_mask: Cell::new(core::ptr::null()),
+            watch_abandoned: Cell::new(false),
             focus: Cell::new(false),
             origin: Cell::new(Origin::None),
             first_watches: Cell::new(0),

@@ -49,7 +49,7 @@ mod watchpoint;
 pub mod weak_memory;
 
 pub use access::AccessType;
-pub use check::check_access;
+pub use check::{abandon_on_fault, check_access};
 
 /// Whether the calling thread is inside the runtime's own slow path (reporting,
 /// initialising). Interposed libc functions check this so the runtime's own

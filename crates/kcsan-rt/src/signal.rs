@@ -38,6 +38,14 @@ extern "C" fn trampoline(sig: c_int, info: *mut libc::siginfo_t, uctx: *mut c_vo
     if handler == 0 || handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         return;
     }
+    if matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE
+    ) {
+        // A fault inside a watch (the watched value's read): taken down
+        // now, since the handler may leave with siglongjmp.
+        kcsan_core::abandon_on_fault(sig);
+    }
     let saved = kcsan_core::interrupt_enter();
     // SAFETY:
     // - `handler` was installed by the program as a signal handler for `sig`,
