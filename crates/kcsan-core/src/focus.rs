@@ -54,9 +54,6 @@ struct FocusSet {
 /// The focus list in force; null when none is set.
 static CURRENT: AtomicPtr<FocusSet> = AtomicPtr::new(core::ptr::null_mut());
 
-/// Whether a focus list is set (threads join focus mode when it is).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
 /// Splits a focus list: names separated by `,` or `;` outside brackets, so
 /// that C++ names with parameter lists (`f(int, char)`) and Rust closures
 /// (`main::{{closure}}`) stay whole.
@@ -99,7 +96,6 @@ pub(crate) fn sync(spec: &str) {
     }
     let names = split_names(spec);
     if names.is_empty() {
-        ACTIVE.store(false, Ordering::Relaxed);
         CURRENT.store(core::ptr::null_mut(), Ordering::Release);
         return;
     }
@@ -136,13 +132,12 @@ pub(crate) fn sync(spec: &str) {
         ranges,
     });
     CURRENT.store(Box::into_raw(set), Ordering::Release);
-    ACTIVE.store(true, Ordering::Relaxed);
 }
 
 /// Whether a focus list is set.
 #[inline]
 pub(crate) fn is_set() -> bool {
-    ACTIVE.load(Ordering::Relaxed)
+    !CURRENT.load(Ordering::Relaxed).is_null()
 }
 
 /// The thread enters focus mode because a list was set, or leaves it because

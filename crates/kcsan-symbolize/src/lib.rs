@@ -188,31 +188,14 @@ impl Symbolizer {
     /// they are not instrumented, and demangling all their names would cost
     /// more than the search itself.
     pub fn find_functions(&mut self, wanted: &dyn Fn(&str) -> bool) -> Vec<FunctionRange> {
-        let (modules, change) = self.modules.all();
-        let modules: Vec<Module> = modules.to_vec();
-        self.forget(change);
-        let mut found = Vec::new();
-        for module in &modules {
-            if elf::is_system_library(Path::new(&*module.path)) {
-                continue;
-            }
-            let elf = self
-                .elves
-                .entry(module.key())
-                .or_insert_with(|| ElfInfo::load(&module.open_path, Path::new(&*module.path)));
-            let Some(elf) = elf.as_ref() else { continue };
-            for (raw, start, end) in elf.functions() {
-                let name = demangle::demangle(raw);
-                if wanted(&name) {
-                    found.push(FunctionRange {
-                        start: module.bias.wrapping_add(start as usize),
-                        end: module.bias.wrapping_add(end as usize),
-                        name,
-                    });
-                }
-            }
-        }
-        found
+        self.search_objects(|elf| {
+            elf.functions()
+                .filter_map(|(raw, start, end)| {
+                    let name = demangle::demangle(raw);
+                    wanted(&name).then_some((start, end, name))
+                })
+                .collect()
+        })
     }
 
     /// Like [`Symbolizer::find_functions`], for the code where functions were
@@ -222,6 +205,15 @@ impl Symbolizer {
     /// searched, so it costs more than the symbol lookup: ask only for names
     /// the symbols do not have.
     pub fn find_inlined(&mut self, wanted: &dyn Fn(&str) -> bool) -> Vec<FunctionRange> {
+        self.search_objects(|elf| elf.inlined_ranges(wanted))
+    }
+
+    /// Runs `search` over every loaded object but the system's libraries
+    /// and turns the ELF ranges it returns into run-time ones.
+    fn search_objects(
+        &mut self,
+        search: impl Fn(&ElfInfo) -> Vec<(u64, u64, String)>,
+    ) -> Vec<FunctionRange> {
         let (modules, change) = self.modules.all();
         let modules: Vec<Module> = modules.to_vec();
         self.forget(change);
@@ -235,13 +227,15 @@ impl Symbolizer {
                 .entry(module.key())
                 .or_insert_with(|| ElfInfo::load(&module.open_path, Path::new(&*module.path)));
             let Some(elf) = elf.as_ref() else { continue };
-            for (start, end, name) in elf.inlined_ranges(wanted) {
-                found.push(FunctionRange {
-                    start: module.bias.wrapping_add(start as usize),
-                    end: module.bias.wrapping_add(end as usize),
-                    name,
-                });
-            }
+            found.extend(
+                search(elf)
+                    .into_iter()
+                    .map(|(start, end, name)| FunctionRange {
+                        start: module.bias.wrapping_add(start as usize),
+                        end: module.bias.wrapping_add(end as usize),
+                        name,
+                    }),
+            );
         }
         found
     }

@@ -189,17 +189,7 @@ pub(crate) fn known_origin(ctx: &Ctx, w: Watched, value_change: ValueChange, idx
         if crate::delay::now_ns() > deadline {
             Counter::RacesUnknownOrigin.inc();
             if value_change == ValueChange::True {
-                let mut state = STATE.lock();
-                if print_report(
-                    &mut state,
-                    ValueChange::True,
-                    this,
-                    (&this_stack, &this_origin),
-                    None,
-                    w,
-                ) {
-                    halt_if_asked(state);
-                }
+                report_alone(this, (&this_stack, &this_origin), w);
             }
             return;
         }
@@ -234,15 +224,14 @@ pub(crate) fn unknown_origin(ctx: &Ctx, w: Watched) {
     let this_stack = stack::capture();
     let this_origin = ctx.origin_stack(w.ty);
     let this = access_info(ctx, w.addr, w.size, w.ty);
+    report_alone(this, (&this_stack, &this_origin), w);
+}
+
+/// Prints a race with only the watcher's side (the value changed; nobody's
+/// access was seen, or the racer's half never came).
+fn report_alone(this: AccessInfo, stacks: (&RawStack, &RawStack), w: Watched) {
     let mut state = STATE.lock();
-    if print_report(
-        &mut state,
-        ValueChange::True,
-        this,
-        (&this_stack, &this_origin),
-        None,
-        w,
-    ) {
+    if print_report(&mut state, ValueChange::True, this, stacks, None, w) {
         halt_if_asked(state);
     }
 }
