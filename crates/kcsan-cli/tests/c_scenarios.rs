@@ -416,7 +416,12 @@ fn log_files(dir: &Path, prefix: &str) -> Vec<(PathBuf, u32)> {
 
 /// Builds and runs one scenario with one compiler, and checks it.
 fn run_scenario(file: &str, cc: Cc) {
-    let path = support::scenario_dir().join(file);
+    run_scenario_in(&support::scenario_dir(), file, cc);
+}
+
+/// Runs the scenario `file` of directory `dir` (`tests/c` or `tests/torture`).
+fn run_scenario_in(dir: &Path, file: &str, cc: Cc) {
+    let path = dir.join(file);
     let sc = Scenario::parse(&path);
     let what = format!("{} [{}]", sc.name, cc.name());
     if !sc.compilers.contains(&cc) {
@@ -438,7 +443,7 @@ fn run_scenario(file: &str, cc: Cc) {
         kcsan: kcsan.display().to_string(),
         cc,
         source: path.display().to_string(),
-        source_dir: support::scenario_dir().display().to_string(),
+        source_dir: dir.display().to_string(),
         program: scratch.path().join(&stem).display().to_string(),
         scratch: scratch.path().display().to_string(),
     };
@@ -794,34 +799,84 @@ scenarios! {
     write_write_silent_kernel_preset => "write_write_silent_kernel_preset.c",
 }
 
+/// The torture suite (`tests/torture/`, issue "Never hang, never corrupt"):
+/// the same scenario syntax, for programs that are hostile to the runtime
+/// (small stacks, handlers that interrupt malloc or leave by siglongjmp,
+/// cancellation, storms). `cargo test --release -p kcsan-cli --test
+/// c_scenarios torture::` runs them alone.
+macro_rules! torture {
+    ($($name:ident => $file:literal,)*) => {
+        /// Every torture file, as listed below.
+        const TORTURE: &[&str] = &[$($file),*];
+        mod torture {
+            $(
+                mod $name {
+                    #[test]
+                    fn gcc() {
+                        super::super::run_scenario_in(&super::super::torture_dir(), $file, super::super::Cc::Gcc);
+                    }
+                    #[test]
+                    fn clang() {
+                        super::super::run_scenario_in(&super::super::torture_dir(), $file, super::super::Cc::Clang);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+fn torture_dir() -> PathBuf {
+    support::repo_root().join("tests/torture")
+}
+
+torture! {
+    async_cancel => "async_cancel.c",
+    cancel_during_reports => "cancel_during_reports.c",
+    handler_interrupts_malloc => "handler_interrupts_malloc.c",
+    handler_siglongjmp => "handler_siglongjmp.c",
+    sigaltstack_report => "sigaltstack_report.c",
+    small_stack_threads => "small_stack_threads.c",
+}
+
 /// Every `tests/c/*.c` / `*.cpp` is in the `scenarios!` table, and every
 /// entry of the table exists: no scenario is forgotten.
 #[test]
 fn scenario_table_lists_every_file() {
-    let mut on_disk: Vec<String> = std::fs::read_dir(support::scenario_dir())
-        .expect("tests/c exists")
+    table_lists_every_file(&support::scenario_dir(), SCENARIOS);
+    table_lists_every_file(&torture_dir(), TORTURE);
+}
+
+fn table_lists_every_file(dir: &Path, table: &[&str]) {
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .expect("the scenario directory exists")
         .filter_map(|e| {
             let name = e.ok()?.file_name().to_string_lossy().into_owned();
             (name.ends_with(".c") || name.ends_with(".cpp")).then_some(name)
         })
         .collect();
     on_disk.sort();
-    let mut listed: Vec<String> = SCENARIOS.iter().map(|s| s.to_string()).collect();
+    let mut listed: Vec<String> = table.iter().map(|s| s.to_string()).collect();
     listed.sort();
     let missing: Vec<&String> = on_disk.iter().filter(|f| !listed.contains(f)).collect();
     let stale: Vec<&String> = listed.iter().filter(|f| !on_disk.contains(f)).collect();
     assert!(
         missing.is_empty() && stale.is_empty(),
-        "the scenarios! table in c_scenarios.rs and tests/c/ disagree:\n  \
-         files not in the table: {missing:?}\n  table entries without a file: {stale:?}"
+        "a table in c_scenarios.rs and {} disagree:\n  \
+         files not in the table: {missing:?}\n  table entries without a file: {stale:?}",
+        dir.display()
     );
 }
 
 /// Every scenario's header parses (a typo fails here, by name, at once).
 #[test]
 fn every_scenario_header_parses() {
-    for f in SCENARIOS {
-        let s = Scenario::parse(&support::scenario_dir().join(f));
+    let all = SCENARIOS
+        .iter()
+        .map(|f| support::scenario_dir().join(f))
+        .chain(TORTURE.iter().map(|f| torture_dir().join(f)));
+    for path in all {
+        let f = path.display();
+        let s = Scenario::parse(&path);
         assert!(
             s.has_expectations() || !s.never.is_empty(),
             "{f}: a scenario must check something (EXPECT, STDERR, STDOUT or NEVER)"

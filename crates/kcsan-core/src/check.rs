@@ -26,6 +26,7 @@ use crate::encoding;
 use crate::report::{self, ValueChange, Watched};
 use crate::sample::Watch;
 use crate::scoped::check_pending;
+use crate::shield::{CancelDisabled, SignalsBlocked};
 use crate::stats::Counter;
 use crate::watchpoint::{self, Found};
 use crate::weak_memory::set_reorder_access;
@@ -221,6 +222,7 @@ fn gated_is_atomic(ctx: &Ctx) -> bool {
 #[inline(never)]
 fn found_watchpoint(addr: usize, size: usize, ty: AccessType, found: Found) {
     ctx::with(|ctx| {
+        crate::interrupt::leave_abandoned(ctx);
         // A disabled context never consumes: the watcher may still see a value
         // change and report a race of unknown origin (e.g. `data_race(x++)`
         // against a plain read).
@@ -311,47 +313,6 @@ pub fn abandon_on_fault(sig: i32) {
     });
 }
 
-/// Blocks asynchronous signals for its lifetime (`interrupt_watcher=0`: the
-/// kernel disables interrupts while it watches, so a thread's own signal
-/// handlers cannot hit its watchpoint). Synchronous fault signals stay
-/// unblocked: blocking them would turn a fault into a silent kill.
-struct SignalsBlocked {
-    old: libc::sigset_t,
-}
-
-impl SignalsBlocked {
-    fn block() -> SignalsBlocked {
-        // SAFETY:
-        // - the sigset_t values are plain data, initialised by sigfillset /
-        //   written by pthread_sigmask before use;
-        // - pthread_sigmask only changes the calling thread's mask.
-        unsafe {
-            let mut set: libc::sigset_t = core::mem::zeroed();
-            let mut old: libc::sigset_t = core::mem::zeroed();
-            libc::sigfillset(&mut set);
-            for sig in [
-                libc::SIGSEGV,
-                libc::SIGBUS,
-                libc::SIGILL,
-                libc::SIGFPE,
-                libc::SIGTRAP,
-                libc::SIGABRT,
-            ] {
-                libc::sigdelset(&mut set, sig);
-            }
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
-            SignalsBlocked { old }
-        }
-    }
-}
-
-impl Drop for SignalsBlocked {
-    fn drop(&mut self) {
-        // SAFETY: restores the mask saved in `block`.
-        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, core::ptr::null_mut()) };
-    }
-}
-
 /// This thread's skip count ran out: watch this access (`kcsan_setup_watchpoint`).
 ///
 /// Publish a watchpoint, read the value, stall, read it again, retire the
@@ -403,6 +364,7 @@ unsafe fn watch_access(
     (addr, size, ty): (usize, usize, AccessType),
     kind: Watch,
 ) {
+    crate::interrupt::leave_abandoned(ctx);
     // The thread's copy of assume_plain_writes_atomic is brought up to date
     // here; an access the fast path judged by a stale copy (a new thread's
     // first, or the first after `kcsan ctl set`) is judged again.
@@ -498,6 +460,11 @@ unsafe fn watch(
     // gone by now, so it is not read (no value comparison, no mask).
     let is_reorder = ctx.origin.get() == Origin::Reorder;
     let mut access_mask = access_mask;
+    // A thread cancelled in the stall (a cancellation point) would leave
+    // with the slot taken.
+    let _cancel = CancelDisabled::disable();
+    // `interrupt_watcher=0`: the kernel disables interrupts while it
+    // watches, so a thread's own signal handlers cannot hit its watchpoint.
     let _signals = (!f.interrupt_watcher || is_reorder).then(SignalsBlocked::block);
 
     let Some(idx) = watchpoint::insert(addr, size, ty.is_write()) else {

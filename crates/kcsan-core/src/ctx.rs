@@ -134,6 +134,8 @@ pub(crate) struct Ctx {
     /// Depth of signal handlers running on this thread (the kernel's interrupt
     /// context).
     pub(crate) signal_depth: Cell<u32>,
+    /// The handlers in progress, innermost last (see `interrupt.rs`).
+    pub(crate) interrupts: crate::interrupt::Frames,
     /// Cached `gettid()`; 0 until first needed, reset in a forked child.
     pub(crate) tid: Cell<i32>,
     /// The newest active scoped access (`ASSERT_EXCLUSIVE_*_SCOPED`); null: none.
@@ -186,6 +188,7 @@ impl Ctx {
             prng: Cell::new(0),
             in_runtime: Cell::new(0),
             signal_depth: Cell::new(0),
+            interrupts: crate::interrupt::Frames::new(),
             tid: Cell::new(0),
             scoped_head: Cell::new(core::ptr::null_mut()),
             disable_scoped: Cell::new(0),
@@ -327,73 +330,6 @@ impl Drop for InRuntime<'_> {
     }
 }
 
-/// The parts of a thread's context that belong to the code it runs, saved when
-/// a signal handler interrupts it and restored when the handler returns.
-///
-/// The kernel gives interrupts their own context, so an interrupt that arrives
-/// inside an atomic region or a `kcsan_disable_current()` section is still
-/// checked normally, and its annotations cannot leak into the task's state.
-#[derive(Debug)]
-pub struct Interrupted {
-    disable_count: i32,
-    atomic_next: i32,
-    atomic_nest_count: i32,
-    in_flat_atomic: bool,
-    access_mask: usize,
-    scoped_head: *mut ScopedAccess,
-    disable_scoped: u32,
-    origin: Origin,
-    reorder_addr: usize,
-    reorder_size: usize,
-    reorder_ty: AccessType,
-    reorder_depth: i32,
-}
-
-/// A signal handler starts on this thread: switch to a fresh interrupt context.
-pub fn interrupt_enter() -> Interrupted {
-    with(|c| {
-        let saved = Interrupted {
-            disable_count: c.disable_count.replace(0),
-            atomic_next: c.atomic_next.replace(0),
-            atomic_nest_count: c.atomic_nest_count.replace(0),
-            in_flat_atomic: c.in_flat_atomic.replace(false),
-            access_mask: c.access_mask.replace(0),
-            // Scoped accesses and the reordered access belong to the
-            // interrupted code (the kernel's interrupts have their own ctx).
-            scoped_head: c.scoped_head.replace(core::ptr::null_mut()),
-            disable_scoped: c.disable_scoped.replace(0),
-            origin: c.origin.replace(Origin::None),
-            reorder_addr: c.reorder.addr.get(),
-            reorder_size: c.reorder.size.replace(0),
-            reorder_ty: c.reorder.ty.get(),
-            reorder_depth: c.reorder.depth.get(),
-        };
-        c.signal_depth.set(c.signal_depth.get() + 1);
-        c.update_gate();
-        saved
-    })
-}
-
-/// The signal handler returns: restore the interrupted code's context.
-pub fn interrupt_exit(saved: Interrupted) {
-    with(|c| {
-        c.disable_count.set(saved.disable_count);
-        c.atomic_next.set(saved.atomic_next);
-        c.atomic_nest_count.set(saved.atomic_nest_count);
-        c.in_flat_atomic.set(saved.in_flat_atomic);
-        c.access_mask.set(saved.access_mask);
-        c.scoped_head.set(saved.scoped_head);
-        c.disable_scoped.set(saved.disable_scoped);
-        c.origin.set(saved.origin);
-        c.reorder.addr.set(saved.reorder_addr);
-        c.reorder.size.set(saved.reorder_size);
-        c.reorder.ty.set(saved.reorder_ty);
-        c.reorder.depth.set(saved.reorder_depth);
-        c.signal_depth.set(c.signal_depth.get().saturating_sub(1));
-        c.update_gate();
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,34 +367,5 @@ mod tests {
             (0, 99),
             "closing the gate restores the count"
         );
-    }
-
-    #[test]
-    fn a_signal_handler_gets_a_fresh_context_and_the_thread_gets_its_own_back() {
-        crate::annotate::nestable_atomic_begin();
-        crate::annotate::disable_current();
-        let saved = interrupt_enter();
-        with(|c| {
-            assert_eq!(
-                (c.gate.get(), c.disable_count.get(), c.signal_depth.get()),
-                (0, 0, 1)
-            );
-            assert!(c.in_interrupt());
-        });
-        interrupt_exit(saved);
-        with(|c| {
-            assert_eq!(
-                (
-                    c.atomic_nest_count.get(),
-                    c.disable_count.get(),
-                    c.signal_depth.get()
-                ),
-                (1, 1, 0)
-            );
-            assert_ne!(c.gate.get(), 0);
-        });
-        crate::annotate::enable_current();
-        crate::annotate::nestable_atomic_end();
-        with(|c| assert_eq!(c.gate.get(), 0));
     }
 }

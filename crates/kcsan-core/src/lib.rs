@@ -19,7 +19,9 @@
 //!    per-thread `in_runtime` count is raised around report generation, so hooks
 //!    reached from inside it (a signal handler, an instrumented allocator)
 //!    neither watch nor consume. Thread locals have `const` initialisers and no
-//!    destructors, so touching them never allocates.
+//!    destructors, so touching them never allocates. The runtime allocates
+//!    from its own [`heap`], never from the C library's `malloc`, so that a
+//!    report from a handler that interrupted `malloc` cannot deadlock.
 //! 5. **Every static table has a compile-time size check** (`const _: () = assert!(..)`).
 //! 6. **Frame skipping relies on names.** Runtime frames are `__tsan_*`,
 //!    `kcsan_*`, `kcsan_core::*` or `kcsan_rt::*`; `report::stack` skips exactly
@@ -35,15 +37,19 @@ mod check;
 pub mod config;
 pub mod control;
 mod ctx;
-pub use ctx::{Interrupted, ScopedAccess, interrupt_enter, interrupt_exit};
+pub use ctx::ScopedAccess;
+mod interrupt;
+pub use interrupt::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
 mod focus;
+pub mod heap;
 mod permissive;
 pub mod report;
 pub mod runtime;
 mod sample;
 pub mod scoped;
+mod shield;
 pub mod stats;
 mod watchpoint;
 pub mod weak_memory;

@@ -14,6 +14,14 @@ pub mod tsan_atomic;
 
 use kcsan_core::AccessType;
 
+/// Everything the runtime allocates comes from its own heap, not from the C
+/// library's `malloc`: reports are made from signal handlers that may have
+/// interrupted `malloc` (see `kcsan_core::heap`). In Rust programs the
+/// runtime is linked as a localized object, so this allocator stays the
+/// runtime's own and the program keeps its global allocator.
+#[global_allocator]
+static HEAP: kcsan_core::heap::RuntimeHeap = kcsan_core::heap::RuntimeHeap;
+
 /// Checks a marked access unless `ignore_atomics` is set, in which case marked
 /// accesses make no further runtime call (as in the kernel).
 ///

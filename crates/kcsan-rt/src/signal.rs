@@ -10,9 +10,9 @@
 //! The program still sees its own handler: `sigaction`'s old action reports
 //! the program's handler, never the trampoline.
 //!
-//! # Limitations
-//! A handler that leaves by `siglongjmp` never returns through the trampoline;
-//! the thread then keeps the interrupt context until it exits.
+//! A handler that leaves by `siglongjmp` never returns through the
+//! trampoline; kcsan_core notices from the stack pointer that it is gone
+//! (see `kcsan_core::interrupt`).
 
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -46,7 +46,12 @@ extern "C" fn trampoline(sig: c_int, info: *mut libc::siginfo_t, uctx: *mut c_vo
         // now, since the handler may leave with siglongjmp.
         kcsan_core::abandon_on_fault(sig);
     }
-    let saved = kcsan_core::interrupt_enter();
+    // The handler runs below this frame; the interrupted code's stack
+    // pointer tells whether it runs on an alternate stack, and lets
+    // kcsan_core notice handlers that were left by siglongjmp.
+    let frame = 0u8;
+    let frame_sp = core::hint::black_box(&raw const frame) as usize;
+    let saved = kcsan_core::interrupt_enter(frame_sp, interrupted_sp(uctx));
     // SAFETY:
     // - `handler` was installed by the program as a signal handler for `sig`,
     //   with the signature SA_SIGINFO says it has;
@@ -61,7 +66,29 @@ extern "C" fn trampoline(sig: c_int, info: *mut libc::siginfo_t, uctx: *mut c_vo
             f(sig);
         }
     }
-    kcsan_core::interrupt_exit(saved);
+    kcsan_core::interrupt_exit(saved, frame_sp);
+}
+
+/// The interrupted code's stack pointer, from the signal's `ucontext_t`
+/// (0 if unknown).
+fn interrupted_sp(uctx: *mut c_void) -> usize {
+    let uc = uctx.cast::<libc::ucontext_t>();
+    if uc.is_null() {
+        return 0;
+    }
+    // SAFETY: the kernel passes a valid ucontext_t to SA_SIGINFO handlers
+    // (the trampoline is always installed with SA_SIGINFO).
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        (*uc).uc_mcontext.gregs[libc::REG_RSP as usize] as usize
+    }
+    // SAFETY: as above.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        (*uc).uc_mcontext.sp as usize
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    0
 }
 
 /// `sigaction(2)`, with the program's handlers wrapped by the trampoline.

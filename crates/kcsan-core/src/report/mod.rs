@@ -146,6 +146,9 @@ fn access_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> AccessInf
 /// for the watcher (`kcsan_report_set_info`).
 pub(crate) fn set_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType, idx: usize) {
     let _in_runtime = InRuntime::enter(ctx);
+    // Cancelled between consuming and filling, the racer would leave its
+    // watcher waiting for the whole handoff timeout.
+    let _cancel = crate::shield::CancelDisabled::disable();
     let stack = stack::capture();
     let origin = ctx.origin_stack(ty);
     let ai = access_info(ctx, addr, size, ty);
@@ -266,9 +269,28 @@ fn filtered_out(f: &config::Flags, this: &Stack, other: Option<&Stack>) -> bool 
 }
 
 /// Filters, rate-limits and prints one report; returns whether it printed.
+/// It runs on the runtime's report stack, shielded from signals and
+/// cancellation (see `shield`): the thread that found the race may be on a
+/// small stack, in a handler, or about to be cancelled.
 ///
 /// Precondition: the report lock is held (`state`). Postcondition: it still is.
 fn print_report(
+    state: &mut State,
+    value_change: ValueChange,
+    this: AccessInfo,
+    stacks: (&RawStack, &RawStack),
+    other: Option<&OtherInfo>,
+    w: Watched,
+) -> bool {
+    let mut printed = false;
+    crate::shield::on_report_stack(&mut || {
+        printed = print_report_here(state, value_change, this, stacks, other, w);
+    });
+    printed
+}
+
+/// `print_report`'s work, on whatever stack it is called.
+fn print_report_here(
     state: &mut State,
     value_change: ValueChange,
     this: AccessInfo,
@@ -295,7 +317,7 @@ fn print_report(
     let stacks: Vec<&Stack> = std::iter::once(&this_stack)
         .chain(other_stack.as_ref())
         .collect();
-    if state.suppressions.suppresses(&stacks) {
+    if state.suppressions.suppresses(&stacks, this.addr, this.size) {
         return false;
     }
     let other_top = other_stack.as_ref().map_or(0, Stack::top_pc);

@@ -49,7 +49,22 @@ struct Rule {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Suppressions {
     rules: Vec<Rule>,
+    /// The addresses of the last races a rule suppressed, and the rule
+    /// (see [`Suppressions::suppresses_unknown_origin`]).
+    recent: [Recent; RECENT],
+    recent_next: usize,
 }
+
+/// A suppressed race's address range and the rule that suppressed it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Recent {
+    addr: usize,
+    size: usize,
+    rule: usize,
+}
+
+/// How many suppressed races' addresses are remembered.
+const RECENT: usize = 16;
 
 /// A malformed suppressions file: which file, which line, what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,7 +138,15 @@ pub(crate) fn pattern_matches(pattern: &str, text: &str) -> bool {
 impl Suppressions {
     /// No rules.
     pub(crate) const fn none() -> Suppressions {
-        Suppressions { rules: Vec::new() }
+        Suppressions {
+            rules: Vec::new(),
+            recent: [Recent {
+                addr: 0,
+                size: 0,
+                rule: 0,
+            }; RECENT],
+            recent_next: 0,
+        }
     }
 
     /// Parses a suppressions file's text.
@@ -165,7 +188,10 @@ impl Suppressions {
                 hits: 0,
             });
         }
-        Ok(Suppressions { rules })
+        Ok(Suppressions {
+            rules,
+            ..Suppressions::none()
+        })
     }
 
     /// Reads and parses `path`.
@@ -208,9 +234,51 @@ impl Suppressions {
         Suppressions::parse(&text, path)
     }
 
-    /// Whether a report with these stacks is suppressed; counts the hit.
-    pub(crate) fn suppresses(&mut self, stacks: &[&Stack]) -> bool {
-        for rule in &mut self.rules {
+    /// Whether a race at `addr`/`size` with these stacks (both sides, or
+    /// the watcher's alone for a race of unknown origin) is suppressed;
+    /// counts the hit.
+    pub(crate) fn suppresses(&mut self, stacks: &[&Stack], addr: usize, size: usize) -> bool {
+        match self.matching_rule(stacks) {
+            Some(i) => {
+                self.rules[i].hits += 1;
+                if stacks.len() > 1 {
+                    self.recent[self.recent_next] = Recent {
+                        addr,
+                        size,
+                        rule: i,
+                    };
+                    self.recent_next = (self.recent_next + 1) % RECENT;
+                }
+                true
+            }
+            None if stacks.len() == 1 => self.suppresses_unknown_origin(addr, size),
+            None => false,
+        }
+    }
+
+    /// A race of unknown origin shows one side only, so a rule that names
+    /// the other side (`race_top:^writer$`) cannot match it. Yet it is
+    /// usually the very race the rule was written for: an instrumented
+    /// writer whose check ran just before the watchpoint was set up and
+    /// whose store landed during the stall (a preempted thread makes that
+    /// window long). So a race of unknown origin on an address where a rule
+    /// recently suppressed a race (both sides known) is suppressed by that
+    /// rule too, and counted as its hit.
+    fn suppresses_unknown_origin(&mut self, addr: usize, size: usize) -> bool {
+        let hit = self
+            .recent
+            .iter()
+            .find(|r| r.size != 0 && addr < r.addr + r.size && r.addr < addr + size)
+            .map(|r| r.rule);
+        if let Some(i) = hit {
+            self.rules[i].hits += 1;
+        }
+        hit.is_some()
+    }
+
+    /// The first rule that matches a frame of these stacks.
+    fn matching_rule(&self, stacks: &[&Stack]) -> Option<usize> {
+        for (i, rule) in self.rules.iter().enumerate() {
             let hit = stacks.iter().any(|stack| {
                 let frames = match rule.kind {
                     Kind::Race => &stack.frames[..],
@@ -232,11 +300,10 @@ impl Suppressions {
                 })
             });
             if hit {
-                rule.hits += 1;
-                return true;
+                return Some(i);
             }
         }
-        false
+        None
     }
 
     /// The rules that suppressed something, for `print_suppressions`.
@@ -313,17 +380,37 @@ mod tests {
             stack(&["writer", "worker_main"]),
         );
         let mut s = Suppressions::parse("race_top:worker_main\n", "s").unwrap();
-        assert!(!s.suppresses(&[&a, &b]), "worker_main is not a top frame");
+        assert!(
+            !s.suppresses(&[&a, &b], 0x1000, 8),
+            "worker_main is not a top frame"
+        );
         let mut s = Suppressions::parse("race:worker_main\n", "s").unwrap();
-        assert!(s.suppresses(&[&a, &b]));
+        assert!(s.suppresses(&[&a, &b], 0x1000, 8));
         assert!(s.used().contains("1 race:worker_main"), "{}", s.used());
         let mut s = Suppressions::parse("race_top:^writer$\n", "s").unwrap();
-        assert!(s.suppresses(&[&a, &b]));
+        assert!(s.suppresses(&[&a, &b], 0x1000, 8));
         let mut s = Suppressions::parse("race:app.c\n", "s").unwrap();
-        assert!(s.suppresses(&[&a]), "file names match too");
+        assert!(s.suppresses(&[&a], 0x1000, 8), "file names match too");
         let mut s = Suppressions::parse("called_from_lib:libapp.so\n", "s").unwrap();
-        assert!(s.suppresses(&[&a]));
+        assert!(s.suppresses(&[&a], 0x1000, 8));
         let mut s = Suppressions::parse("called_from_lib:libother.so\n", "s").unwrap();
-        assert!(!s.suppresses(&[&a, &b]));
+        assert!(!s.suppresses(&[&a, &b], 0x1000, 8));
+    }
+
+    #[test]
+    fn a_race_of_unknown_origin_where_a_rule_suppressed_one_is_suppressed() {
+        let (reader, writer) = (
+            stack(&["reader", "worker_main"]),
+            stack(&["writer", "worker_main"]),
+        );
+        let mut s = Suppressions::parse("race_top:^writer$\n", "s").unwrap();
+        assert!(
+            !s.suppresses(&[&reader], 0x1000, 8),
+            "no race suppressed there yet: the reader alone does not match"
+        );
+        assert!(s.suppresses(&[&reader, &writer], 0x1000, 8));
+        assert!(s.suppresses(&[&reader], 0x1004, 4), "an overlapping access");
+        assert!(!s.suppresses(&[&reader], 0x2000, 8), "another address");
+        assert!(s.used().contains("2 race_top:^writer$"), "{}", s.used());
     }
 }
