@@ -595,6 +595,13 @@ fn run_scenario_in(dir: &Path, file: &str, cc: Cc) {
             }
         }
 
+        problems.extend(integrity_problems(
+            &options,
+            &outcome,
+            &reports,
+            logs_at.is_some(),
+        ));
+
         // Things one run must show.
         let eligible = |r: &&Report| match sc.report_from {
             From::Any => true,
@@ -704,6 +711,94 @@ fn run_scenario_in(dir: &Path, file: &str, cc: Cc) {
             " (expectations met by run #{n})"
         ))
     );
+}
+
+/// What must hold of a run's output whatever the scenario (a report storm,
+/// forks, handlers): every report whole (its title, its accesses, its
+/// footer, in one block), the closing line's count equal to the reports the
+/// process printed, and in `report_format=json` every stderr line a JSON
+/// object, with the summary's count equal to the process's race objects.
+fn integrity_problems(
+    options: &str,
+    outcome: &Outcome,
+    reports: &[Report],
+    to_logs: bool,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if options.contains("report_format=json") {
+        let mut races_by_pid: HashMap<u64, usize> = HashMap::new();
+        let mut summaries = Vec::new();
+        for line in outcome.stderr.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(v) if v.get("type").is_some() => {
+                    let data = &v["data"];
+                    match v["type"].as_str() {
+                        Some("race") => {
+                            let pid = data["pid"].as_u64().unwrap_or(0);
+                            *races_by_pid.entry(pid).or_default() += 1;
+                        }
+                        Some("summary") => summaries.push((
+                            data["pid"].as_u64().unwrap_or(0),
+                            data["reported"].as_u64().unwrap_or(0) as usize,
+                        )),
+                        _ => {}
+                    }
+                }
+                _ => problems.push(format!(
+                    "report_format=json, but stderr has a line that is not a JSON object: `{}`",
+                    &line[..line.len().min(200)]
+                )),
+            }
+        }
+        for (pid, reported) in summaries {
+            let seen = races_by_pid.get(&pid).copied().unwrap_or(0);
+            if seen != reported {
+                problems.push(format!(
+                    "the summary of pid {pid} says {reported} reports, its race lines are {seen}"
+                ));
+            }
+        }
+        return problems;
+    }
+    for r in reports {
+        let whole = r.title().starts_with("BUG: KCSAN: ")
+            && r.lines.iter().any(|l| l.contains(" bytes by "))
+            && r.lines
+                .iter()
+                .any(|l| l.starts_with("Reported by Kernel Concurrency Sanitizer"))
+            && r.pid.is_some();
+        if !whole {
+            problems.push(format!("a report is not whole:\n{}", r.text()));
+        }
+    }
+    // The closing line counts the started process's reports; forked
+    // children print their own, so the check is for a process alone.
+    let closing: Vec<usize> = outcome
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("kcsan: reported "))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    let alone = reports.iter().all(|r| r.pid == Some(outcome.pid));
+    if !to_logs && alone && closing.len() == 1 {
+        let printed = if options.contains("report_format=tsan") {
+            let prefix = "WARNING: ThreadSanitizer: ";
+            outcome
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with(prefix))
+                .count()
+        } else {
+            reports.len()
+        };
+        if closing[0] != printed {
+            problems.push(format!(
+                "`kcsan: reported {} races`, but {printed} reports were printed",
+                closing[0]
+            ));
+        }
+    }
+    problems
 }
 
 /// One `<scenario>::gcc` and one `<scenario>::clang` test per file.
@@ -832,10 +927,16 @@ fn torture_dir() -> PathBuf {
 torture! {
     async_cancel => "async_cancel.c",
     cancel_during_reports => "cancel_during_reports.c",
+    dlopen_loop => "dlopen_loop.c",
+    fork_during_storm => "fork_during_storm.c",
     handler_interrupts_malloc => "handler_interrupts_malloc.c",
     handler_siglongjmp => "handler_siglongjmp.c",
+    report_storm => "report_storm.c",
+    report_storm_halt => "report_storm_halt.c",
+    report_storm_json => "report_storm_json.c",
     sigaltstack_report => "sigaltstack_report.c",
     small_stack_threads => "small_stack_threads.c",
+    thread_churn => "thread_churn.c",
 }
 
 /// Every `tests/c/*.c` / `*.cpp` is in the `scenarios!` table, and every

@@ -43,6 +43,8 @@ pub use interrupt::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
 mod focus;
+#[cfg(test)]
+mod fuzz;
 pub mod heap;
 mod permissive;
 pub mod report;

@@ -82,18 +82,23 @@ impl ConfigError {
 }
 
 /// Text from the user (an option, a value, a file name) as a message quotes
-/// it: control characters escaped (`\n`, `\x1b`), and cut after 200
-/// characters, so that an error line is one readable line.
+/// it: control characters escaped (`\n`, `\u{1b}`), and cut once the quote
+/// reaches 200 characters (escapes count as what they print), so that an
+/// error line is one readable line of bounded length.
 pub fn printable(text: &str) -> String {
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == 200 {
+    let mut shown = 0;
+    for c in text.chars() {
+        if shown >= 200 {
             out.push_str("...");
             break;
         }
         if c.is_control() {
-            out.extend(c.escape_default());
+            let escaped = c.escape_default();
+            shown += escaped.len();
+            out.extend(escaped);
         } else {
+            shown += 1;
             out.push(c);
         }
     }

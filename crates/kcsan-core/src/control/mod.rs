@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::config::printable;
 use crate::config::{self, ConfigError, ConfigErrorKind, FilterMode, Flags};
 use crate::stats;
 
@@ -184,7 +185,11 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
         if rest.is_empty() {
             Ok(cmd)
         } else {
-            Err(format!("'{word}' takes no argument (got '{rest}')"))
+            Err(format!(
+                "'{}' takes no argument (got '{}')",
+                printable(word),
+                printable(rest)
+            ))
         }
     };
     match word {
@@ -196,17 +201,21 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
         "whitelist" | "allowlist" => no_argument(Command::Mode(FilterMode::Whitelist)),
         "help" => no_argument(Command::Help),
         "focus" => Ok(Command::Focus((!rest.is_empty()).then_some(rest))),
-        "get" if rest.contains(char::is_whitespace) => {
-            Err(format!("'get' takes one option name (got '{rest}')"))
-        }
+        "get" if rest.contains(char::is_whitespace) => Err(format!(
+            "'get' takes one option name (got '{}')",
+            printable(rest)
+        )),
         "get" => Ok(Command::Get((!rest.is_empty()).then_some(rest))),
         "set" => {
-            let (name, value) = rest
-                .split_once('=')
-                .ok_or_else(|| format!("expected 'set NAME=VALUE' (got 'set {rest}')"))?;
+            let (name, value) = rest.split_once('=').ok_or_else(|| {
+                format!("expected 'set NAME=VALUE' (got 'set {}')", printable(rest))
+            })?;
             let name = name.trim();
             if name.is_empty() {
-                return Err(format!("expected 'set NAME=VALUE' (got 'set {rest}')"));
+                return Err(format!(
+                    "expected 'set NAME=VALUE' (got 'set {}')",
+                    printable(rest)
+                ));
             }
             Ok(Command::Set(name, value.trim()))
         }
@@ -219,7 +228,8 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
             match iters {
                 Some(i) if (1..=MICROBENCH_MAX).contains(&i) => Ok(Command::Microbench(i)),
                 _ => Err(format!(
-                    "microbench={n}: expected a number of iterations in 1..={MICROBENCH_MAX}"
+                    "microbench={}: expected a number of iterations in 1..={MICROBENCH_MAX}",
+                    printable(n)
                 )),
             }
         }
@@ -229,7 +239,8 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
                 Err("'!' needs a function name: '!FUNC'".to_owned())
             } else if func.contains(';') {
                 Err(format!(
-                    "'{func}' is not a function name: ';' separates the names of filter_functions"
+                    "'{}' is not a function name: ';' separates the names of filter_functions",
+                    printable(func)
                 ))
             } else {
                 Ok(Command::Filter(func))
@@ -237,7 +248,7 @@ pub fn parse(line: &str) -> Result<Command<'_>, String> {
         }
         _ => Err(format!(
             "unknown command '{}'; the commands are:\n{COMMANDS}",
-            truncate(line, 80)
+            printable(&truncate(line, 80))
         )),
     }
 }
@@ -289,7 +300,8 @@ pub fn execute(line: &str) -> Result<String, String> {
                 Some("") => {}
                 Some(why) => {
                     return Err(format!(
-                        "option '{name}' can only be set at start-up (in KCSAN_OPTIONS): {why}"
+                        "option '{}' can only be set at start-up (in KCSAN_OPTIONS): {why}",
+                        printable(name)
                     ));
                 }
             }
@@ -363,7 +375,7 @@ fn update(change: impl FnOnce(&mut Flags) -> Result<(), ConfigError>) -> Result<
 }
 
 fn unknown_option(name: &str) -> String {
-    format!("unknown option '{name}'; 'get' lists them")
+    format!("unknown option '{}'; 'get' lists them", printable(name))
 }
 
 /// What reading the kernel's debugfs file shows: `enabled`, the counters, a

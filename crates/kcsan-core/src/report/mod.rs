@@ -12,7 +12,7 @@ pub(crate) mod lock;
 mod ratelimit;
 pub(crate) mod sink;
 pub mod stack;
-mod suppress;
+pub(crate) mod suppress;
 
 use core::sync::atomic::{AtomicI32, Ordering};
 use std::collections::BTreeSet;
@@ -111,6 +111,15 @@ static STATE: SpinLock<State> = SpinLock::new(State {
     titles: BTreeSet::new(),
     suppressions: Suppressions::none(),
 });
+
+/// Parses the text of a suppressions file (named `file` in errors) without
+/// installing it: what `kcsan` and the fuzz targets use to check one.
+///
+/// # Errors
+/// The first malformed line.
+pub fn check_suppressions(text: &str, file: &str) -> Result<(), SuppressionError> {
+    Suppressions::parse(text, file).map(|_| ())
+}
 
 /// Loads the `suppressions` file, if one is configured (at start-up).
 ///
