@@ -57,13 +57,22 @@ impl Route {
                 vec!["-Zsanitizer=thread", "-Zexternal-clangrt"]
             }
         };
+        // Function entry/exit hooks only scope the weak-memory model: on
+        // with KCSAN_WEAK_MEMORY=1, as for `kcsan cc`.
+        if !weak_memory_build() {
+            flags.push("-Cllvm-args=-tsan-instrument-func-entry-exit=0");
+        }
         flags.extend([
-            "-Cllvm-args=-tsan-instrument-func-entry-exit=0",
             "-Cllvm-args=-tsan-compound-read-before-write=1",
             "-Cllvm-args=-tsan-distinguish-volatile=1",
         ]);
         flags
     }
+}
+
+/// Whether `KCSAN_WEAK_MEMORY` asks for a build for `weak_memory=1`.
+pub(crate) fn weak_memory_build() -> bool {
+    std::env::var_os("KCSAN_WEAK_MEMORY").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// What `rustc -vV` says about the toolchain cargo will use.

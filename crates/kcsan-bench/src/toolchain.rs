@@ -212,7 +212,13 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
             c.args([
                 "-Cpasses=forceattrs,tsan-module,tsan",
                 "-Cllvm-args=-force-attribute=sanitize_thread",
-                "-Cllvm-args=-tsan-instrument-func-entry-exit=0",
+            ]);
+            // As `kcsan cc` and `cargo kcsan`: the hooks only with
+            // KCSAN_WEAK_MEMORY=1 (for `weak_memory=1` configurations).
+            if std::env::var_os("KCSAN_WEAK_MEMORY").is_none_or(|v| v.is_empty() || v == "0") {
+                c.arg("-Cllvm-args=-tsan-instrument-func-entry-exit=0");
+            }
+            c.args([
                 "-Cllvm-args=-tsan-compound-read-before-write=1",
                 "-Cllvm-args=-tsan-distinguish-volatile=1",
             ]);

@@ -25,10 +25,14 @@
 //! Prefetching is not modelled, so acquire operations retire nothing.
 //!
 //! Function scope needs `__tsan_func_entry`/`__tsan_func_exit`, which the
-//! compiler emits only when asked (`kcsan cc` with `KCSAN_WEAK_MEMORY=1`). The
-//! replay window ends when the function that made the access returns: this
-//! keeps barriers in uninstrumented callees (libc, a lock library) from
-//! looking missing.
+//! compiler emits only when asked (`kcsan cc` and `cargo kcsan` with
+//! `KCSAN_WEAK_MEMORY=1`). The replay window ends when the function that made
+//! the access returns: this keeps barriers in uninstrumented callees (libc, a
+//! lock library, Rust's std) from looking missing. A process in which no
+//! hook ever ran (a build without them) is not modelled at all, with a
+//! warning: its pending accesses would never end.
+
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::access::AccessType;
 use crate::check::check_access;
@@ -36,12 +40,33 @@ use crate::config;
 use crate::ctx::{self, Ctx, GATE_REORDER, InRuntime, Origin};
 use crate::report::stack;
 
+/// Whether the warning about a build without function hooks was printed.
+static NO_HOOKS_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Whether any `__tsan_func_entry` has run in the process. (Per process, not
+/// per thread: gcc gives leaf functions no hooks, so a thread whose entry
+/// point is uninstrumented may run only hook-less code, at depth 0.)
+static HOOKS_SEEN: AtomicBool = AtomicBool::new(false);
+
 /// Makes the access just watched the pending reordered access (the tail of
 /// `kcsan_setup_watchpoint`). A replay that was itself watched keeps its
 /// entry and original stack but takes the current depth, as the kernel's
 /// re-arm does.
 pub(crate) fn set_reorder_access(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) {
     if !config::flags().weak_memory {
+        return;
+    }
+    if !HOOKS_SEEN.load(Ordering::Relaxed) {
+        // No function entry hook has run in the process: the program was
+        // built without them, so a pending access would outlive its
+        // function and meet every barrier hidden in a library call as a
+        // missing one. Not modelled, and said once.
+        let _in_runtime = InRuntime::enter(ctx);
+        crate::report::warn_once(
+            &NO_HOOKS_WARNED,
+            "weak_memory=1 is not in effect: the program was built without function \
+             entry/exit hooks (build it with KCSAN_WEAK_MEMORY=1)",
+        );
         return;
     }
     let ra = &ctx.reorder;
@@ -134,6 +159,9 @@ pub fn signal_fence(mo: i32) {
 /// `__tsan_func_entry`: one level deeper.
 #[inline(always)]
 pub fn func_entry() {
+    if !HOOKS_SEEN.load(Ordering::Relaxed) {
+        HOOKS_SEEN.store(true, Ordering::Relaxed);
+    }
     ctx::with(|c| c.stack_depth.set(c.stack_depth.get().wrapping_add(1)));
 }
 

@@ -2,11 +2,14 @@
  * Release points inside libgomp (OpenMP), for the weak-memory model: the
  * start of a parallel region (the team sees what the thread wrote before
  * it), an explicit barrier, the end of a critical section or of an atomic region
- * emulated with a lock, unsetting an OpenMP lock, waiting for tasks. See
+ * emulated with a lock, unsetting an OpenMP lock, creating and waiting for
+ * tasks. See
  * sync_wrap_pthread.c; this is a separate file so that only programs that
  * use OpenMP link it (a member of the runtime archive is pulled in only
  * when one of its symbols is needed).
  */
+
+#include <stdbool.h>
 
 /* In kcsan-rt (annotate.rs). */
 void __kcsan_release(void);
@@ -22,6 +25,18 @@ WEAK void __real_GOMP_taskgroup_end(void);
 WEAK void __real_GOMP_ordered_end(void);
 WEAK void __real_omp_unset_lock(void *lock);
 WEAK void __real_omp_unset_nest_lock(void *lock);
+WEAK void __real_GOMP_task(void (*fn)(void *), void *data, void (*cpyfn)(void *, void *),
+			   long arg_size, long arg_align, bool if_clause, unsigned flags,
+			   void **depend, int priority, void *detach);
+WEAK void __real_GOMP_taskloop(void (*fn)(void *), void *data, void (*cpyfn)(void *, void *),
+			       long arg_size, long arg_align, unsigned flags,
+			       unsigned long num_tasks, int priority, long start, long end,
+			       long step);
+WEAK void __real_GOMP_taskloop_ull(void (*fn)(void *), void *data,
+				   void (*cpyfn)(void *, void *), long arg_size, long arg_align,
+				   unsigned flags, unsigned long num_tasks, int priority,
+				   unsigned long long start, unsigned long long end,
+				   unsigned long long step);
 
 typedef void (*gomp_fn)(void *);
 
@@ -78,8 +93,6 @@ PARALLEL_LOOP(nonmonotonic_guided)
 PARALLEL_LOOP_RUNTIME(runtime)
 PARALLEL_LOOP_RUNTIME(nonmonotonic_runtime)
 PARALLEL_LOOP_RUNTIME(maybe_nonmonotonic_runtime)
-
-#include <stdbool.h>
 
 WEAK void __real_GOMP_loop_end(void);
 WEAK bool __real_GOMP_loop_end_cancel(void);
@@ -171,4 +184,35 @@ void __wrap_omp_unset_nest_lock(void *lock)
 {
 	__kcsan_release();
 	__real_omp_unset_nest_lock(lock);
+}
+
+/* Creating a task publishes what the creating thread wrote before it (the
+ * task, and with `depend` clauses its successors, may run on any thread).
+ * GCC 12's signatures (libgomp's GOMP_5.0.1 GOMP_task takes `detach`). */
+void __wrap_GOMP_task(void (*fn)(void *), void *data, void (*cpyfn)(void *, void *),
+		      long arg_size, long arg_align, bool if_clause, unsigned flags,
+		      void **depend, int priority, void *detach)
+{
+	__kcsan_release();
+	__real_GOMP_task(fn, data, cpyfn, arg_size, arg_align, if_clause, flags, depend,
+			 priority, detach);
+}
+
+void __wrap_GOMP_taskloop(void (*fn)(void *), void *data, void (*cpyfn)(void *, void *),
+			  long arg_size, long arg_align, unsigned flags, unsigned long num_tasks,
+			  int priority, long start, long end, long step)
+{
+	__kcsan_release();
+	__real_GOMP_taskloop(fn, data, cpyfn, arg_size, arg_align, flags, num_tasks, priority,
+			     start, end, step);
+}
+
+void __wrap_GOMP_taskloop_ull(void (*fn)(void *), void *data, void (*cpyfn)(void *, void *),
+			      long arg_size, long arg_align, unsigned flags,
+			      unsigned long num_tasks, int priority, unsigned long long start,
+			      unsigned long long end, unsigned long long step)
+{
+	__kcsan_release();
+	__real_GOMP_taskloop_ull(fn, data, cpyfn, arg_size, arg_align, flags, num_tasks,
+				 priority, start, end, step);
 }

@@ -362,6 +362,14 @@ pub(crate) fn json_focus_note(function: &str, status: &str) -> String {
     )
 }
 
+/// A warning about the configuration, as a JSON line.
+pub(crate) fn json_warning(message: &str) -> String {
+    format!(
+        "{{\"type\":\"warning\",\"data\":{{\"message\":{}}}}}\n",
+        json_str(message)
+    )
+}
+
 /// The line that says the process halts after its first report.
 pub(crate) fn json_halt() -> String {
     "{\"type\":\"halt\",\"data\":{\"reason\":\"halt_on_error\"}}\n".to_owned()

@@ -382,6 +382,22 @@ fn print_report_here(
     true
 }
 
+/// Prints a warning about the configuration once per process (`kcsan: `
+/// line, or a JSON `warning` object in `report_format=json`), through the
+/// report lock so it never lands inside a report.
+pub(crate) fn warn_once(flag: &core::sync::atomic::AtomicBool, message: &str) {
+    if flag.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let text = if config::flags().report_format == config::ReportFormat::Json {
+        format::json_warning(message)
+    } else {
+        format!("kcsan: warning: {message}\n")
+    };
+    let _state = STATE.lock();
+    sink::emit(text.as_bytes());
+}
+
 /// The program's path, for the report footer.
 fn exe_path() -> &'static str {
     static EXE: OnceLock<String> = OnceLock::new();

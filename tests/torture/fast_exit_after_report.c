@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "scenario.h"
+#include "../c/scenario.h"
 
 static long shared;
 static volatile long sink;

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "scenario.h"
+#include "../c/scenario.h"
 
 static sigjmp_buf jb;
 static volatile sig_atomic_t alarmed;
