@@ -52,7 +52,9 @@ fn source_tree() -> PathBuf {
 
 /// The runtime archive: `$KCSAN_RUNTIME_DIR/libkcsan_rt.a`, else the one next
 /// to this binary (a `cargo build --release` of the kcsan workspace puts both
-/// in `target/release/`), else one built now from the kcsan checkout.
+/// in `target/release/`), else the one the `kcsan` command beside this binary
+/// (or on `PATH`) links (`kcsan runtime --dir`: an installed `kcsan` carries
+/// it embedded), else one built now from the kcsan checkout.
 fn archive() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("KCSAN_RUNTIME_DIR") {
         let a = PathBuf::from(dir).join(ARCHIVE);
@@ -73,7 +75,30 @@ fn archive() -> Result<PathBuf> {
     {
         return Ok(a);
     }
+    if let Some(a) = from_kcsan_command(&exe) {
+        return Ok(a);
+    }
     build_from_source()
+}
+
+/// The archive `kcsan runtime --dir` names: the `kcsan` beside this binary
+/// (both installed into the same `bin/`), else the one on `PATH`.
+fn from_kcsan_command(exe: &Path) -> Option<PathBuf> {
+    let beside = exe
+        .parent()
+        .map(|d| d.join("kcsan"))
+        .filter(|k| k.is_file());
+    let kcsan = beside.unwrap_or_else(|| PathBuf::from("kcsan"));
+    let out = Command::new(&kcsan)
+        .args(["runtime", "--dir"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let dir = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim_end());
+    Some(dir.join(ARCHIVE)).filter(|a| a.is_file())
 }
 
 /// Builds the runtime with plain cargo from the checkout, in its own target

@@ -1,8 +1,13 @@
 //! Where the runtime library and the C header are.
 //!
-//! `cargo build --release` puts `libkcsan_rt.a` next to the `kcsan` binary
-//! (`target/release/`), so the wrapper looks there first. Installed layouts and
-//! unusual set-ups can point at other places with environment variables.
+//! In this order: an environment variable (`KCSAN_RUNTIME_DIR`,
+//! `KCSAN_INCLUDE_DIR`); the files beside the binary (a `cargo build
+//! --release` of the workspace puts `libkcsan_rt.a` in `target/release/`; an
+//! install prefix has `lib/kcsan/` and `include/`); else the copies embedded
+//! in this binary (build.rs), unpacked once into
+//! `$XDG_CACHE_HOME/kcsan/<version>-<digest>/` (`~/.cache/...`). The digest
+//! names the embedded files' contents, so a rebuilt or upgraded `kcsan` never
+//! links an older runtime. Unpacking takes a few milliseconds, once.
 
 use std::path::{Path, PathBuf};
 
@@ -16,37 +21,118 @@ fn exe_dir() -> Result<PathBuf> {
     Ok(exe.parent().unwrap_or(Path::new(".")).to_path_buf())
 }
 
-/// The directory holding `libkcsan_rt.a`: `$KCSAN_RUNTIME_DIR`, else the
-/// directory of the `kcsan` binary.
-pub(crate) fn runtime_dir() -> Result<PathBuf> {
-    let (dir, source) = match std::env::var_os("KCSAN_RUNTIME_DIR") {
-        Some(d) => (PathBuf::from(d), "KCSAN_RUNTIME_DIR"),
-        None => (exe_dir()?, "the kcsan binary's directory"),
-    };
-    if !dir.join(RUNTIME_ARCHIVE).is_file() {
-        bail!(
-            "cannot find the runtime library {RUNTIME_ARCHIVE} in {} ({source}); \
-             build it with `cargo build --release` or set KCSAN_RUNTIME_DIR",
-            dir.display()
-        );
-    }
-    Ok(dir)
+/// The runtime archive embedded in this binary, stripped of debug sections.
+static EMBEDDED_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libkcsan_rt.a"));
+/// `include/kcsan.h`, embedded.
+static EMBEDDED_HEADER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kcsan.h"));
+/// A digest of the two (build.rs).
+pub(crate) const EMBEDDED_ID: &str = env!("KCSAN_EMBEDDED_ID");
+
+/// Where a runtime comes from, for `kcsan --version` and errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    Env,
+    BesideBinary,
+    Embedded,
 }
 
-/// The directory holding `kcsan.h`: `$KCSAN_INCLUDE_DIR`, else the source
-/// tree's `include/` (this binary is built from it), else `../include` next to
-/// the binary's directory (an installed layout).
+impl Source {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Source::Env => "KCSAN_RUNTIME_DIR",
+            Source::BesideBinary => "beside the kcsan binary",
+            Source::Embedded => "embedded in the kcsan binary",
+        }
+    }
+}
+
+/// The directory holding `libkcsan_rt.a`, and where it came from.
+pub(crate) fn runtime() -> Result<(PathBuf, Source)> {
+    if let Some(d) = std::env::var_os("KCSAN_RUNTIME_DIR") {
+        let dir = PathBuf::from(d);
+        if !dir.join(RUNTIME_ARCHIVE).is_file() {
+            bail!(
+                "KCSAN_RUNTIME_DIR is set, but {} has no {RUNTIME_ARCHIVE}",
+                dir.display()
+            );
+        }
+        return Ok((dir, Source::Env));
+    }
+    let exe = exe_dir()?;
+    for dir in [exe.clone(), exe.join("../lib/kcsan")] {
+        if dir.join(RUNTIME_ARCHIVE).is_file() {
+            return Ok((dir, Source::BesideBinary));
+        }
+    }
+    Ok((unpacked()?.join("lib"), Source::Embedded))
+}
+
+/// The directory holding `libkcsan_rt.a`.
+pub(crate) fn runtime_dir() -> Result<PathBuf> {
+    runtime().map(|(dir, _)| dir)
+}
+
+/// The directory holding `kcsan.h`: `$KCSAN_INCLUDE_DIR`, else `include/`
+/// beside the binary's directory (an install prefix, or this source tree
+/// for `target/release/kcsan`), else the embedded copy.
 pub(crate) fn include_dir() -> Result<PathBuf> {
     if let Some(d) = std::env::var_os("KCSAN_INCLUDE_DIR") {
         return Ok(PathBuf::from(d));
     }
-    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../include");
-    if source_tree.join("kcsan.h").is_file() {
-        return Ok(source_tree.canonicalize().unwrap_or(source_tree));
+    let exe = exe_dir()?;
+    // A prefix's bin/ and include/; this workspace's target/release/.
+    for dir in [exe.join("../include"), exe.join("../../include")] {
+        if dir.join("kcsan.h").is_file() {
+            return Ok(dir.canonicalize().unwrap_or(dir));
+        }
     }
-    let installed = exe_dir()?.join("../include");
-    if installed.join("kcsan.h").is_file() {
-        return Ok(installed);
+    Ok(unpacked()?.join("include"))
+}
+
+/// The cache directory the embedded files are unpacked into (once; later
+/// calls only look).
+fn unpacked() -> Result<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            Some(h) => PathBuf::from(h).join(".cache"),
+            None => bail!(
+                "cannot unpack the embedded runtime: neither XDG_CACHE_HOME nor HOME is set \
+                 (or set KCSAN_RUNTIME_DIR and KCSAN_INCLUDE_DIR)"
+            ),
+        },
+    };
+    let dir = base
+        .join("kcsan")
+        .join(format!("{}-{EMBEDDED_ID}", env!("CARGO_PKG_VERSION")));
+    if dir.join("lib").join(RUNTIME_ARCHIVE).is_file() {
+        return Ok(dir);
     }
-    bail!("cannot find kcsan.h; set KCSAN_INCLUDE_DIR to the directory that holds it")
+    let parent = dir.parent().unwrap_or(&base);
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create the cache directory {}", parent.display()))?;
+    // Unpacked beside the final place, then renamed into it: a concurrent
+    // `kcsan cc` (make -j) never sees half a directory.
+    let tmp = tempfile::Builder::new()
+        .prefix(".unpacking-")
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot write in the cache directory {}", parent.display()))?;
+    let write = |sub: &str, name: &str, bytes: &[u8]| -> Result<()> {
+        let d = tmp.path().join(sub);
+        std::fs::create_dir_all(&d)?;
+        std::fs::write(d.join(name), bytes)?;
+        Ok(())
+    };
+    write("lib", RUNTIME_ARCHIVE, EMBEDDED_ARCHIVE)
+        .and_then(|()| write("include", "kcsan.h", EMBEDDED_HEADER))
+        .with_context(|| format!("cannot unpack the runtime into {}", tmp.path().display()))?;
+    let tmp = tmp.keep();
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another process unpacked it first: use theirs.
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !dir.join("lib").join(RUNTIME_ARCHIVE).is_file() {
+            bail!("cannot unpack the runtime into {}", dir.display());
+        }
+    }
+    Ok(dir)
 }

@@ -21,9 +21,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `kcsan --version`: the version and the embedded runtime's digest (`kcsan
+/// runtime` says which runtime a link would use, and where it is).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (embedded runtime ",
+    env!("KCSAN_EMBEDDED_ID"),
+    ")"
+);
+
 /// KCSAN, the Kernel Concurrency Sanitizer, for user-space C, C++ and Rust.
 #[derive(Parser, Debug)]
-#[command(name = "kcsan", version, about, long_about = None)]
+#[command(name = "kcsan", version = VERSION, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -94,6 +103,14 @@ enum Cmd {
         )]
         command: Vec<String>,
     },
+    /// Say which runtime `kcsan cc` links and which kcsan.h it includes, and
+    /// where they come from (`--dir`: only the runtime's directory, for
+    /// scripts and `cargo kcsan`).
+    Runtime {
+        /// Print only the directory of libkcsan_rt.a.
+        #[arg(long)]
+        dir: bool,
+    },
     /// Print the runtime options with their defaults and help.
     Flags {
         /// Print a Markdown table (as in GUIDE.md).
@@ -118,6 +135,30 @@ const CTL_HELP: &str = concat!(
     "The socket is $XDG_RUNTIME_DIR/kcsan/PID, or /tmp/kcsan-UID/PID (KCSAN_OPTIONS=control=0 turns it off).\n",
     "Exit status: 0 done; 1 the command failed (no such process, no socket, permission denied, an error reply); 2 usage."
 );
+
+/// `kcsan runtime`: which runtime archive and header a build would use.
+fn print_runtime(dir_only: bool) -> anyhow::Result<ExitCode> {
+    let (dir, source) = locate::runtime()?;
+    if dir_only {
+        println!("{}", dir.display());
+    } else {
+        println!(
+            "runtime: {} ({})",
+            dir.join(locate::RUNTIME_ARCHIVE).display(),
+            source.describe()
+        );
+        println!(
+            "header:  {}",
+            locate::include_dir()?.join("kcsan.h").display()
+        );
+        println!(
+            "kcsan {} (embedded runtime {})",
+            env!("CARGO_PKG_VERSION"),
+            locate::EMBEDDED_ID
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `println!` panics when stdout is a closed pipe (`kcsan triage log | head`):
 /// end quietly then, as an error that reaches `main` does, instead of with a
@@ -154,6 +195,7 @@ fn main() -> ExitCode {
         Cmd::Repro(args) => cmd::repro::main(args),
         Cmd::Ctl { list: true, .. } => cmd::ctl::list(),
         Cmd::Ctl { pid, command, .. } => cmd::ctl::main(pid.unwrap_or_default(), &command),
+        Cmd::Runtime { dir } => print_runtime(dir),
         Cmd::Flags { markdown } => cmd::flags::print(markdown)
             .map(|()| ExitCode::SUCCESS)
             .map_err(anyhow::Error::from),
