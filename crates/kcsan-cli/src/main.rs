@@ -17,6 +17,7 @@ mod cmd;
 mod locate;
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -111,6 +112,9 @@ enum Cmd {
         #[arg(long)]
         dir: bool,
     },
+    /// Print the manual page (roff), as `scripts/install.sh` installs it.
+    #[command(hide = true)]
+    Man,
     /// Print the runtime options with their defaults and help.
     Flags {
         /// Print a Markdown table (as in GUIDE.md).
@@ -135,6 +139,15 @@ const CTL_HELP: &str = concat!(
     "The socket is $XDG_RUNTIME_DIR/kcsan/PID, or /tmp/kcsan-UID/PID (KCSAN_OPTIONS=control=0 turns it off).\n",
     "Exit status: 0 done; 1 the command failed (no such process, no socket, permission denied, an error reply); 2 usage."
 );
+
+/// `kcsan man`: the manual page, generated from this command-line
+/// definition (so it never disagrees with `--help`).
+fn print_man() -> anyhow::Result<ExitCode> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+    std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `kcsan runtime`: which runtime archive and header a build would use.
 fn print_runtime(dir_only: bool) -> anyhow::Result<ExitCode> {
@@ -181,6 +194,15 @@ fn quiet_on_closed_pipe() {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
+    // `kcsan-cc` and `kcsan-c++` (links to this binary) are `kcsan cc` and
+    // `kcsan c++`, for build tools that want a compiler as one path.
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    match Path::new(&argv0).file_name().and_then(|n| n.to_str()) {
+        Some("kcsan-cc") => return finish(cmd::cc::main(false, args.collect())),
+        Some("kcsan-c++") => return finish(cmd::cc::main(true, args.collect())),
+        _ => {}
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Cc { args } => cmd::cc::main(false, args),
@@ -196,10 +218,16 @@ fn main() -> ExitCode {
         Cmd::Ctl { list: true, .. } => cmd::ctl::list(),
         Cmd::Ctl { pid, command, .. } => cmd::ctl::main(pid.unwrap_or_default(), &command),
         Cmd::Runtime { dir } => print_runtime(dir),
+        Cmd::Man => print_man(),
         Cmd::Flags { markdown } => cmd::flags::print(markdown)
             .map(|()| ExitCode::SUCCESS)
             .map_err(anyhow::Error::from),
     };
+    finish(result)
+}
+
+/// The exit status of a command's result; errors are printed as one line.
+fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {

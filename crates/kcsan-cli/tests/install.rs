@@ -180,3 +180,104 @@ fn an_installed_cargo_kcsan_gets_the_runtime_from_kcsan() {
         "the localized object for Rust was made beside the unpacked archive"
     );
 }
+
+#[test]
+fn the_install_script_fills_a_prefix_and_uninstall_empties_it() {
+    let root = tempfile::tempdir().unwrap();
+    let prefix = root.path().join("prefix");
+    let script = support::repo_root().join("scripts/install.sh");
+    let o = Command::new(&script)
+        .args(["--no-build", "--prefix"])
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "install.sh: {}", text(&o));
+    for f in [
+        "bin/kcsan",
+        "bin/kcsan-cc",
+        "bin/kcsan-c++",
+        "bin/cargo-kcsan",
+        "lib/kcsan/libkcsan_rt.a",
+        "lib/kcsan/libkcsan_rt.so",
+        "include/kcsan.h",
+        "share/man/man1/kcsan.1",
+    ] {
+        assert!(prefix.join(f).exists(), "{f} is installed");
+    }
+    let man = std::fs::read_to_string(prefix.join("share/man/man1/kcsan.1")).unwrap();
+    assert!(
+        man.contains(".TH kcsan 1") && man.contains("kcsan\\-cc"),
+        "a roff page listing the commands"
+    );
+
+    // The prefix's runtime, found beside the binary, and a single-path compiler.
+    std::fs::create_dir_all(root.path().join("work")).unwrap();
+    let o = user_command(root.path(), &prefix.join("bin/kcsan"))
+        .arg("runtime")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        shown.contains("lib/kcsan/libkcsan_rt.a (beside the kcsan binary)"),
+        "{shown}"
+    );
+    let cc = prefix.join("bin/kcsan-cc");
+    let o = user_command(root.path(), &cc)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "kcsan-cc --version, as configure probes it: {}",
+        text(&o)
+    );
+    std::fs::write(root.path().join("work/racy.c"), RACY_C).unwrap();
+    let o = user_command(root.path(), &cc)
+        .args(["-O2", "-g", "racy.c", "-o", "racy", "-pthread"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "kcsan-cc: {}", text(&o));
+    let reported = (0..20).any(|_| {
+        let o = user_command(root.path(), &root.path().join("work/racy"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stderr).contains("BUG: KCSAN:")
+    });
+    assert!(reported, "the race is reported within 20 runs");
+
+    let o = Command::new(&script)
+        .args(["--uninstall", "--prefix"])
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "install.sh --uninstall: {}", text(&o));
+    let left: Vec<PathBuf> = walk(&prefix)
+        .into_iter()
+        .filter(|p| !p.is_dir() || p.is_symlink())
+        .collect();
+    assert!(left.is_empty(), "uninstall left {left:?}");
+    let o = Command::new(&script)
+        .args(["--uninstall", "--prefix"])
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "nothing to uninstall: {}",
+        text(&o)
+    );
+}
+
+/// Every path under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() && !p.is_symlink() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
