@@ -7,6 +7,7 @@
 #   clang-22         the second compiler the tests cover (Debian package)
 #   cargo            the Rust toolchain (the machine image ships it)
 #   ld, objcopy      binutils: cargo kcsan turns the runtime into one object
+#   cmake, meson, ninja, autoconf   the build-system tests (tests/build_systems)
 #   nightly, rust-src  optional: cargo kcsan's nightly route (-Zsanitizer) and
 #                    --build-std; the nightly test skips, saying so, without them
 set -euo pipefail
@@ -18,6 +19,10 @@ command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
 command -v clang-22 >/dev/null || need_apt+=(clang-22)
 command -v objcopy >/dev/null || need_apt+=(binutils)
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v meson >/dev/null || need_apt+=(meson)
+command -v ninja >/dev/null || need_apt+=(ninja-build)
+command -v autoconf >/dev/null || need_apt+=(autoconf)
 if ((${#need_apt[@]})); then
 	echo "setup: installing ${need_apt[*]} from Debian's packages"
 	SUDO=""

@@ -23,7 +23,7 @@ Commands (run the cargo command of the same name, instrumented):
   runtime     print the path of the runtime object Rust programs link
               (for linking by hand: -Clink-arg=PATH)
 
-Options (before the command):
+Options (before or after the command, before a `--`):
   --instrument <PKG>[,<PKG>...]  also instrument these dependencies (repeatable);
                                  the workspace members always are
   --route <stable|nightly>       how to instrument: `stable` (the LLVM pass list,
@@ -34,7 +34,7 @@ Options (before the command):
   -h, --help                     print this help
   -V, --version                  print the version
 
-Everything after the command goes to cargo unchanged. KCSAN_OPTIONS reaches the
+Everything else after the command goes to cargo unchanged. KCSAN_OPTIONS reaches the
 programs (`KCSAN_OPTIONS=udelay_task=200 cargo kcsan test`). A program that
 reported a race exits with status 66, so `cargo kcsan test` fails.
 Builds go to target/kcsan, apart from your normal builds.";
@@ -106,7 +106,10 @@ fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<O
                  cargo's after it: `cargo kcsan test {s}`); see `cargo kcsan --help`"
             ),
             _ => match cargo_command(s) {
-                Some(cmd) => return Ok(Some((opts, cmd, it.collect()))),
+                Some(cmd) => {
+                    let rest = take_own_options(&mut opts, it.collect())?;
+                    return Ok(Some((opts, cmd, rest)));
+                }
                 None => bail!(
                     "unknown command `{s}`: cargo kcsan runs test, run, build, bench, clean or runtime \
                      (`cargo kcsan test`); see `cargo kcsan --help`"
@@ -115,6 +118,47 @@ fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<O
         }
     }
     bail!("missing command: try `cargo kcsan test` (see `cargo kcsan --help`)")
+}
+
+/// Cargo users put options after the command (`cargo kcsan test --route
+/// nightly`): cargo kcsan's own options are taken from there too, up to a
+/// `--` (after which everything is the test binary's). Cargo has no options
+/// of these names, so nothing of cargo's is taken.
+fn take_own_options(opts: &mut Options, args: Vec<OsString>) -> Result<Vec<OsString>> {
+    let mut rest = Vec::with_capacity(args.len());
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if arg == "--" {
+            rest.push(arg);
+            rest.extend(it);
+            break;
+        }
+        let s = arg.to_string_lossy().into_owned();
+        let (name, inline) = match s.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+            _ => (s.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it
+                    .next()
+                    .and_then(|v| v.into_string().ok())
+                    .with_context(|| format!("{name} needs a value: {name} <{what}>")),
+            }
+        };
+        match name.as_str() {
+            "--route" => opts.route = Some(value("stable|nightly")?),
+            "--build-std" => opts.build_std = true,
+            "--instrument" => {
+                let v = value("PKG")?;
+                opts.instrument
+                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
+            }
+            _ => rest.push(arg),
+        }
+    }
+    Ok(rest)
 }
 
 /// The route to use, after checking that the toolchain can take it.
@@ -416,6 +460,26 @@ mod tests {
         assert_eq!(o.instrument, ["a", "b", "c"]);
         assert_eq!(c, "test");
         assert_eq!(rest, ["--release", "--", "x"]);
+    }
+
+    #[test]
+    fn own_options_after_the_command_are_taken_too() {
+        let (o, c, rest) = parse_str(
+            "kcsan test --route nightly --release --build-std --instrument=a -- --route x",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (o.route.as_deref(), o.build_std, o.instrument.as_slice(), c),
+            (Some("nightly"), true, &["a".to_owned()][..], "test")
+        );
+        assert_eq!(
+            rest,
+            ["--release", "--", "--route", "x"],
+            "after `--`: the test binary's"
+        );
+        let e = parse_str("kcsan test --route").unwrap_err().to_string();
+        assert!(e.contains("--route needs a value"), "{e}");
     }
 
     #[test]

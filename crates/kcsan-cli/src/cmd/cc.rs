@@ -453,6 +453,16 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
     let include = locate::include_dir()?;
     let instr = compiler.instrumentation(&include, has_debug);
 
+    // A query with nothing to compile or link (`-v`, `--version`,
+    // `-dumpmachine`, `-print-search-dirs`, as configure and CMake ask):
+    // the compiler's own answer and exit status, nothing added.
+    if mode == Mode::Link
+        && !parsed
+            .iter()
+            .any(|a| matches!(a, Arg::Source(..) | Arg::Input(_)))
+    {
+        return Ok(ExitCode::from(run(&compiler.program, &args)? as u8));
+    }
     // Compile-only and preprocess steps: the original command plus the flags.
     if mode != Mode::Link {
         let mut cmd = instr;
