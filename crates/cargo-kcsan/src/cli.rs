@@ -269,26 +269,42 @@ fn metadata(cargo: &OsString, cargo_args: &[OsString], with_deps: bool) -> Resul
 
 /// Appends flags to the rustflags cargo will see, in whichever variable the
 /// user already uses (`CARGO_ENCODED_RUSTFLAGS` wins over `RUSTFLAGS`).
-fn append_flags(cmd: &mut Command, var: &str, encoded_var: Option<&str>, extra: &[String]) {
-    if let Some(enc) = encoded_var.and_then(|e| std::env::var(e).ok().map(|v| (e, v))) {
+fn append_flags(
+    cmd: &mut Command,
+    (var, encoded_var): (&str, &str),
+    config_key: &str,
+    host: &str,
+    extra: &[String],
+) -> Result<()> {
+    if let Ok(enc) = std::env::var(encoded_var) {
         let mut parts: Vec<String> = enc
-            .1
             .split('\x1f')
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
         parts.extend(extra.iter().cloned());
-        cmd.env(enc.0, parts.join("\x1f"));
-        return;
+        cmd.env(encoded_var, parts.join("\x1f"));
+        return Ok(());
     }
-    let mut v = std::env::var(var).unwrap_or_default();
-    for f in extra {
-        if !v.is_empty() {
-            v.push(' ');
+    if let Ok(mut v) = std::env::var(var) {
+        for f in extra {
+            if !v.is_empty() {
+                v.push(' ');
+            }
+            v.push_str(f);
         }
-        v.push_str(f);
+        cmd.env(var, v);
+        return Ok(());
     }
-    cmd.env(var, v);
+    // Nothing in the environment: cargo would have used the configuration's
+    // flags, which ours would now replace; keep them, first.
+    let (mut parts, warnings) = crate::config_flags::configured(config_key, host)?;
+    for w in warnings {
+        eprintln!("cargo kcsan: warning: {w}");
+    }
+    parts.extend(extra.iter().cloned());
+    cmd.env(encoded_var, parts.join("\x1f"));
+    Ok(())
 }
 
 /// Runs cargo kcsan; returns cargo's exit code.
@@ -423,10 +439,11 @@ pub(crate) fn main() -> Result<ExitCode> {
     ];
     append_flags(
         &mut cmd,
-        "RUSTFLAGS",
-        Some("CARGO_ENCODED_RUSTFLAGS"),
+        ("RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"),
+        "rustflags",
+        &tc.host,
         &rustflags,
-    );
+    )?;
     // Doctests are compiled by rustdoc, not through the wrapper: instrument
     // them and link the runtime (they link the instrumented library).
     let mut docflags = rustflags.clone();
@@ -435,7 +452,13 @@ pub(crate) fn main() -> Result<ExitCode> {
         docflags.push("-Cunsafe-allow-abi-mismatch=sanitizer".into());
     }
     docflags.push(format!("-Clink-arg={}", runtime.display()));
-    append_flags(&mut cmd, "RUSTDOCFLAGS", None, &docflags);
+    append_flags(
+        &mut cmd,
+        ("RUSTDOCFLAGS", "CARGO_ENCODED_RUSTDOCFLAGS"),
+        "rustdocflags",
+        &tc.host,
+        &docflags,
+    )?;
 
     let status = cmd.status().context("cannot run cargo")?;
     Ok(match status.code() {

@@ -12,6 +12,7 @@
 //! error of cargo kcsan itself.
 
 mod cli;
+mod config_flags;
 mod runtime;
 mod toolchain;
 mod wrapper;

@@ -362,3 +362,40 @@ fn bad_input_says_what_to_run() {
         "a missing crate is named:\n{out}"
     );
 }
+
+/// A crate whose `.cargo/config.toml` gives a `--cfg` it cannot compile
+/// without: cargo kcsan passes its own flags in RUSTFLAGS, which makes cargo
+/// ignore the configuration's, so it must carry them over. Options after the
+/// command (`cargo kcsan run --route stable`) are cargo kcsan's too.
+#[test]
+fn config_rustflags_are_kept_and_options_may_follow_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path();
+    std::fs::create_dir_all(c.join("src")).unwrap();
+    std::fs::create_dir_all(c.join(".cargo")).unwrap();
+    std::fs::write(
+        c.join("Cargo.toml"),
+        "[package]\nname = \"needs-cfg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [lints.rust]\nunexpected_cfgs = \"allow\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        c.join(".cargo/config.toml"),
+        "[build]\nrustflags = [\"--cfg\", \"from_config\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        c.join("src/main.rs"),
+        "#[cfg(not(from_config))]\ncompile_error!(\"the rustflags of .cargo/config.toml were dropped\");\n\
+         fn main() { println!(\"config flags kept\"); }\n",
+    )
+    .unwrap();
+    let o = cargo_kcsan(c, None, &["run", "--route", "stable", "--quiet"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("config flags kept"), "{out}");
+    assert!(
+        out.contains("stable route"),
+        "--route after the command was taken: {out}"
+    );
+}

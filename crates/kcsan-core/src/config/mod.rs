@@ -105,11 +105,47 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// The option name closest to a misspelt one, if it is close: within a third
+/// of the name's length in edits (1 to 3).
+pub fn nearest_option(name: &str) -> Option<&'static str> {
+    if name.len() > 64 {
+        return None;
+    }
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    Flags::describe()
+        .into_iter()
+        .map(|i| (edit_distance(name, i.name), i.name))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let option = printable(&self.option);
         match &self.kind {
-            ConfigErrorKind::Unknown => write!(f, "unknown option '{option}'")?,
+            ConfigErrorKind::Unknown => {
+                write!(f, "unknown option '{option}'")?;
+                if let Some(near) = nearest_option(&self.option) {
+                    write!(f, " (did you mean '{near}'?)")?;
+                }
+            }
             ConfigErrorKind::BadValue { value, accepts } => write!(
                 f,
                 "invalid value '{}' for option '{option}': expected {accepts}",
@@ -379,6 +415,21 @@ mod tests {
         assert!(!f.report_value_change_only && !f.assume_plain_writes_atomic);
         assert!(f.report_race_unknown_origin && !f.ignore_atomics && !f.permissive);
         assert!(!f.interrupt_watcher, "signals stay blocked while watching");
+    }
+
+    #[test]
+    fn a_misspelt_option_gets_a_suggestion() {
+        assert_eq!(nearest_option("skip_wach"), Some("skip_watch"));
+        assert_eq!(nearest_option("udelay_tsak"), Some("udelay_task"));
+        assert_eq!(nearest_option("zzzzzz"), None);
+        let mut f = Flags::DEFAULT;
+        let e = f
+            .parse_options("skip_wach=5", "KCSAN_OPTIONS")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("(did you mean 'skip_watch'?)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -375,7 +375,13 @@ fn update(change: impl FnOnce(&mut Flags) -> Result<(), ConfigError>) -> Result<
 }
 
 fn unknown_option(name: &str) -> String {
-    format!("unknown option '{}'; 'get' lists them", printable(name))
+    let hint = config::nearest_option(name)
+        .map(|n| format!(" (did you mean '{n}'?)"))
+        .unwrap_or_default();
+    format!(
+        "unknown option '{}'{hint}; 'get' lists them",
+        printable(name)
+    )
 }
 
 /// What reading the kernel's debugfs file shows: `enabled`, the counters, a
