@@ -423,9 +423,7 @@ mod tests {
         assert_eq!(nearest_option("udelay_tsak"), Some("udelay_task"));
         assert_eq!(nearest_option("zzzzzz"), None);
         let mut f = Flags::DEFAULT;
-        let e = f
-            .parse_options("skip_wach=5", "KCSAN_OPTIONS")
-            .unwrap_err();
+        let e = f.parse_options("skip_wach=5", "KCSAN_OPTIONS").unwrap_err();
         assert!(
             e.to_string().contains("(did you mean 'skip_watch'?)"),
             "{e}"
