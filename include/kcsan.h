@@ -118,6 +118,15 @@ typedef int (*kcsan_report_hook_t)(const struct kcsan_report *report, void *arg)
 
 #ifdef KCSAN_ENABLED
 
+/*
+ * The C API's ABI: code that includes this header needs a runtime with the
+ * same one. Linked (or loaded) with a runtime of another ABI, it fails with
+ * the ABI's name in the message, "undefined reference to
+ * `__kcsan_runtime_abi_1'", rather than misbehaving.
+ */
+extern const char __kcsan_runtime_abi_1;
+__attribute__((used, unused)) static const char *const __kcsan_abi_check = &__kcsan_runtime_abi_1;
+
 /* ===== The runtime's C API (libkcsan_rt) ===== */
 
 /** __kcsan_check_access - check an access of @size bytes at @ptr of @type. */

@@ -67,9 +67,76 @@ pub(crate) fn runtime() -> Result<(PathBuf, Source)> {
     Ok((unpacked()?.join("lib"), Source::Embedded))
 }
 
-/// The directory holding `libkcsan_rt.a`.
+/// The directory holding `libkcsan_rt.a`, checked to be this version's
+/// runtime (see [`check_version`]).
 pub(crate) fn runtime_dir() -> Result<PathBuf> {
-    runtime().map(|(dir, _)| dir)
+    let (dir, source) = runtime()?;
+    if source != Source::Embedded {
+        check_version(&dir.join(RUNTIME_ARCHIVE), source)?;
+    }
+    Ok(dir)
+}
+
+/// The symbol by which a runtime archive names its version (kcsan-rt's
+/// `RUNTIME_VERSION`).
+fn version_symbol() -> String {
+    format!("__kcsan_runtime_version_{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A runtime of another kcsan version (a stale `KCSAN_RUNTIME_DIR`, an old
+/// prefix) would link, and then behave as that version does, or fail on a
+/// missing symbol far from the cause: refuse it here, naming both versions.
+/// Only the archive's symbol table is read (its first member).
+fn check_version(archive: &Path, source: Source) -> Result<()> {
+    let table = archive_symbol_table(archive)
+        .with_context(|| format!("cannot read the runtime archive {}", archive.display()))?;
+    let want = version_symbol();
+    // A big-endian count, that many member offsets, then the names.
+    let count = table
+        .get(..4)
+        .map_or(0, |c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize);
+    let names = table
+        .get(4 + 4 * count..)
+        .unwrap_or_default()
+        .split(|&b| b == 0);
+    let mut found = None;
+    for name in names {
+        if let Some(v) = name.strip_prefix(b"__kcsan_runtime_version_".as_slice()) {
+            if name == want.as_bytes() {
+                return Ok(());
+            }
+            found = Some(String::from_utf8_lossy(v).into_owned());
+        }
+    }
+    bail!(
+        "the runtime {} ({}) is {}, but this is kcsan {}: use the runtime of the same \
+         version (unset KCSAN_RUNTIME_DIR to use the one embedded in kcsan)",
+        archive.display(),
+        source.describe(),
+        found.map_or_else(
+            || "not a kcsan runtime of any known version".to_owned(),
+            |v| format!("kcsan {v}'s")
+        ),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The GNU `ar` symbol table: the archive's first member, named `/`.
+fn archive_symbol_table(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 8 + 60];
+    f.read_exact(&mut head)?;
+    if &head[..8] != b"!<arch>\n" || &head[8..10] != b"/ " {
+        bail!("not an ar archive with a symbol table");
+    }
+    let size: usize = std::str::from_utf8(&head[8 + 48..8 + 58])
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .context("a malformed archive member header")?;
+    let mut table = vec![0u8; size.min(64 << 20)];
+    f.read_exact(&mut table)?;
+    Ok(table)
 }
 
 /// The directory holding `kcsan.h`: `$KCSAN_INCLUDE_DIR`, else `include/`

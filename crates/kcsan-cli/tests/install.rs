@@ -281,3 +281,57 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A runtime of another version is refused at the link, naming both
+/// versions; code built with `kcsan.h` asks for the C API's ABI by name.
+#[test]
+fn a_runtime_of_another_version_is_refused_clearly() {
+    let root = tempfile::tempdir().unwrap();
+    let work = root.path().join("work");
+    let old = root.path().join("old-runtime");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&old).unwrap();
+    // An "old runtime": an archive whose version symbol says 0.0.9.
+    std::fs::write(
+        work.join("v.c"),
+        "const char v __asm__(\"__kcsan_runtime_version_0.0.9\") = 1;\n",
+    )
+    .unwrap();
+    let ok = |c: &mut Command| {
+        let o = c.current_dir(&work).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    ok(Command::new("gcc").args(["-c", "v.c", "-o", "v.o"]));
+    ok(Command::new("ar")
+        .args(["rcs"])
+        .arg(old.join("libkcsan_rt.a"))
+        .arg("v.o"));
+    std::fs::write(work.join("racy.c"), RACY_C).unwrap();
+    let o = user_command(root.path(), &support::kcsan())
+        .args(["cc", "-O2", "racy.c", "-o", "racy", "-pthread"])
+        .env("KCSAN_RUNTIME_DIR", &old)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        err.contains("is kcsan 0.0.9's, but this is kcsan ") && err.contains("KCSAN_RUNTIME_DIR"),
+        "{err}"
+    );
+
+    // Code that includes kcsan.h refers to the ABI symbol.
+    let o = user_command(root.path(), &support::kcsan())
+        .args(["cc", "-O2", "-c", "racy.c", "-o", "racy.o"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let nm = Command::new("nm")
+        .arg(work.join("racy.o"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&nm.stdout).contains("U __kcsan_runtime_abi_1"),
+        "{}",
+        String::from_utf8_lossy(&nm.stdout)
+    );
+}

@@ -7,6 +7,19 @@ use core::ffi::{c_int, c_ulong, c_void};
 use kcsan_core::AccessType;
 use kcsan_core::annotate as a;
 
+/// The C API's ABI, version 1: `kcsan.h` refers to this symbol from every
+/// file that includes it, so code built against another ABI fails to link
+/// (or to load, against `libkcsan_rt.so`) with the ABI in the message:
+/// "undefined reference to `__kcsan_runtime_abi_1'". Bumped, with the
+/// header's, when a `kcsan_*` function changes meaning or signature.
+#[unsafe(no_mangle)]
+pub static __kcsan_runtime_abi_1: u8 = 1;
+
+/// The runtime's version, as a symbol (`__kcsan_runtime_version_0.1.0`):
+/// `kcsan cc` checks that the archive it links has its own version.
+#[unsafe(export_name = concat!("__kcsan_runtime_version_", env!("CARGO_PKG_VERSION")))]
+pub static RUNTIME_VERSION: u8 = 1;
+
 /// Checks an access of `type` (`KCSAN_ACCESS_*` bits) explicitly.
 ///
 /// # Safety

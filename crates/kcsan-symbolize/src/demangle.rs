@@ -8,7 +8,7 @@ pub(crate) fn demangle(name: &str) -> String {
         && let Ok(d) = rustc_demangle::try_demangle(name)
     {
         // `{:#}` omits the `::h0123456789abcdef` hash of legacy names.
-        return format!("{d:#}");
+        return canonical_rust(&format!("{d:#}"));
     }
     if name.starts_with("_Z") {
         // cpp_demangle is defensive (recursion limits), but it parses
@@ -23,7 +23,54 @@ pub(crate) fn demangle(name: &str) -> String {
             return d;
         }
     }
+    // DWARF names of inlined Rust code come unmangled (`{closure#0}`).
+    if name.contains("{closure") || name.contains("::<") {
+        return canonical_rust(name);
+    }
     name.to_owned()
+}
+
+/// One spelling for a Rust path whichever mangling named it, so that a race
+/// has the same title (and a suppression matches it) on the stable route
+/// (legacy symbols) and the nightly one (v0): closures are `{closure}`
+/// (legacy `{{closure}}`, v0 `{closure#0}`), and the generic arguments v0
+/// spells out (`foo::<u32>`), which legacy symbols do not carry, are left out.
+fn canonical_rust(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("{{closure}}") {
+            out.push_str("{closure}");
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("{closure#") {
+            let end = r.find('}').map_or(r.len(), |i| i + 1);
+            out.push_str("{closure}");
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix("::<") {
+            // Skip to the matching `>`.
+            let mut depth = 1;
+            let mut end = r.len();
+            for (i, c) in r.char_indices() {
+                match c {
+                    '<' => depth += 1,
+                    '>' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            rest = &r[end..];
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -55,6 +102,22 @@ mod tests {
     #[test]
     fn rust_v0() {
         assert_eq!(demangle("_RNvCs1234_7mycrate3foo"), "mycrate::foo");
+    }
+
+    #[test]
+    fn legacy_and_v0_spell_a_path_alike() {
+        use super::canonical_rust as c;
+        assert_eq!(c("racy::main::{{closure}}"), "racy::main::{closure}");
+        assert_eq!(c("racy::main::{closure#0}"), "racy::main::{closure}");
+        assert_eq!(c("racy::work::<u32>"), "racy::work");
+        assert_eq!(
+            c("rayon::iter::plumbing::helper::<rayon::vec::Producer<u8>, racy::Sink>::{closure#1}"),
+            "rayon::iter::plumbing::helper::{closure}"
+        );
+        assert_eq!(
+            c("<racy::Foo as core::ops::Drop>::drop"),
+            "<racy::Foo as core::ops::Drop>::drop"
+        );
     }
 
     #[test]
