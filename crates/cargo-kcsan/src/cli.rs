@@ -26,6 +26,9 @@ Commands (run the cargo command of the same name, instrumented):
 Options (before or after the command, before a `--`):
   --instrument <PKG>[,<PKG>...]  also instrument these dependencies (repeatable);
                                  the workspace members always are
+  --instrument-c <PKG>[,<PKG>...]  compile the C and C++ these packages' build
+                                 scripts build (through the `cc` crate) with
+                                 `kcsan cc` / `kcsan c++` (needs `kcsan`)
   --route <stable|nightly>       how to instrument: `stable` (the LLVM pass list,
                                  any toolchain) or `nightly` (-Zsanitizer=thread);
                                  default: nightly on a nightly toolchain
@@ -43,6 +46,9 @@ Builds go to target/kcsan, apart from your normal builds.";
 #[derive(Debug, Default)]
 struct Options {
     instrument: Vec<String>,
+    /// Packages whose C and C++ (built by their build scripts through the
+    /// `cc` crate) are compiled with `kcsan cc` / `kcsan c++`.
+    instrument_c: Vec<String>,
     route: Option<String>,
     build_std: bool,
 }
@@ -99,6 +105,11 @@ fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<O
                 opts.instrument
                     .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
             }
+            "--instrument-c" => {
+                let v = value("PKG")?;
+                opts.instrument_c
+                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
+            }
             "--route" => opts.route = Some(value("stable|nightly")?),
             "--build-std" => opts.build_std = true,
             _ if s.starts_with('-') => bail!(
@@ -150,6 +161,11 @@ fn take_own_options(opts: &mut Options, args: Vec<OsString>) -> Result<Vec<OsStr
         match name.as_str() {
             "--route" => opts.route = Some(value("stable|nightly")?),
             "--build-std" => opts.build_std = true,
+            "--instrument-c" => {
+                let v = value("PKG")?;
+                opts.instrument_c
+                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
+            }
             "--instrument" => {
                 let v = value("PKG")?;
                 opts.instrument
@@ -318,7 +334,11 @@ pub(crate) fn main() -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let meta = metadata(&cargo, &cargo_args, !opts.instrument.is_empty())?;
+    let meta = metadata(
+        &cargo,
+        &cargo_args,
+        !opts.instrument.is_empty() || !opts.instrument_c.is_empty(),
+    )?;
     let target_dir = meta.target_dir.join("kcsan");
 
     if command == "clean" {
@@ -332,11 +352,16 @@ pub(crate) fn main() -> Result<ExitCode> {
 
     let tc = Toolchain::detect()?;
     let route = choose_route(&opts, &tc)?;
-    for p in &opts.instrument {
-        if !meta.all_packages.contains(p) {
-            bail!(
-                "--instrument {p}: no package named `{p}` among the dependencies (see `cargo tree`)"
-            );
+    for (flag, list) in [
+        ("--instrument", &opts.instrument),
+        ("--instrument-c", &opts.instrument_c),
+    ] {
+        for p in list {
+            if !meta.all_packages.contains(p) {
+                bail!(
+                    "{flag} {p}: no package named `{p}` among the dependencies (see `cargo tree`)"
+                );
+            }
         }
     }
 
@@ -408,6 +433,45 @@ pub(crate) fn main() -> Result<ExitCode> {
             std::env::var_os("RUSTC_WRAPPER").unwrap_or_default(),
         )
         .env("RUSTC_WRAPPER", std::env::current_exe()?);
+    if !opts.instrument_c.is_empty() {
+        // The `cc` crate runs $CC / $CXX (a command with arguments is
+        // fine); `kcsan cc` instruments only the packages listed in
+        // KCSAN_C_PACKAGES (a build script's compiler runs with its
+        // CARGO_PKG_NAME) and passes every other package's compiles through.
+        // As single paths (`kcsan-cc`, links to `kcsan`, which dispatches
+        // on its name): the `cc` crate probes a compiler given with
+        // arguments as if the first word were a wrapper.
+        let kcsan = crate::runtime::resolve_kcsan(&std::env::current_exe()?)?;
+        let bin = target_dir.join("bin");
+        std::fs::create_dir_all(&bin)
+            .with_context(|| format!("cannot create {}", bin.display()))?;
+        for (var, name, inner) in [
+            ("CC", "kcsan-cc", "KCSAN_CC"),
+            ("CXX", "kcsan-c++", "KCSAN_CXX"),
+        ] {
+            let link = bin.join(name);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&kcsan, &link)
+                .with_context(|| format!("cannot make the link {}", link.display()))?;
+            if let Some(user) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+                cmd.env(inner, user);
+            }
+            cmd.env(var, &link);
+        }
+        cmd.env("KCSAN_C_PACKAGES", opts.instrument_c.join(","));
+    }
+    if command == "test" {
+        // Test binaries run through cargo kcsan, which then says which tests
+        // raced (runner.rs); a runner of the user's own stays.
+        let var = format!(
+            "CARGO_TARGET_{}_RUNNER",
+            tc.host.to_uppercase().replace(['-', '.'], "_")
+        );
+        if std::env::var_os(&var).is_none() {
+            let me = std::env::current_exe()?;
+            cmd.env(var, format!("{} {}", me.display(), crate::runner::RUNNER_ARG));
+        }
+    }
     let user_target_dir = cargo_args
         .iter()
         .any(|a| a == "--target-dir" || a.to_string_lossy().starts_with("--target-dir="));

@@ -13,6 +13,7 @@
 
 mod cli;
 mod config_flags;
+mod runner;
 mod runtime;
 mod toolchain;
 mod wrapper;
@@ -22,6 +23,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     if wrapper::is_wrapper_call() {
         return wrapper::main();
+    }
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == runner::RUNNER_ARG) {
+        return runner::main(args.collect());
     }
     match cli::main() {
         Ok(code) => code,

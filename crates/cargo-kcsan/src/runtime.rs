@@ -81,15 +81,31 @@ fn archive() -> Result<PathBuf> {
     build_from_source()
 }
 
+/// The `kcsan` command: the one beside `exe` (cargo-kcsan; both are
+/// installed into the same `bin/`), else `kcsan` from `PATH`.
+pub(crate) fn kcsan_command(exe: &Path) -> PathBuf {
+    exe.parent()
+        .map(|d| d.join("kcsan"))
+        .filter(|k| k.is_file())
+        .unwrap_or_else(|| PathBuf::from("kcsan"))
+}
+
+/// [`kcsan_command`] as an absolute path (searched in `PATH`), for links.
+pub(crate) fn resolve_kcsan(exe: &Path) -> Result<PathBuf> {
+    let k = kcsan_command(exe);
+    if k.is_absolute() {
+        return Ok(k);
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("kcsan"))
+        .find(|p| p.is_file())
+        .context("--instrument-c needs the `kcsan` command, beside cargo-kcsan or on PATH")
+}
+
 /// The archive `kcsan runtime --dir` names: the `kcsan` beside this binary
 /// (both installed into the same `bin/`), else the one on `PATH`.
 fn from_kcsan_command(exe: &Path) -> Option<PathBuf> {
-    let beside = exe
-        .parent()
-        .map(|d| d.join("kcsan"))
-        .filter(|k| k.is_file());
-    let kcsan = beside.unwrap_or_else(|| PathBuf::from("kcsan"));
-    let out = Command::new(&kcsan)
+    let out = Command::new(kcsan_command(exe))
         .args(["runtime", "--dir"])
         .stderr(std::process::Stdio::null())
         .output()

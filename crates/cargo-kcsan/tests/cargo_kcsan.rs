@@ -399,3 +399,47 @@ fn config_rustflags_are_kept_and_options_may_follow_the_command() {
         "--route after the command was taken: {out}"
     );
 }
+
+/// `--instrument-c csys`: the C that the crate's build script compiles with
+/// the `cc` crate is built with kcsan's compiler, so its race is reported,
+/// under the Rust frames that called it. Without the option the C is not
+/// instrumented and nothing is reported.
+#[test]
+fn bundled_c_is_instrumented_on_request() {
+    let crate_dir = sample("csys");
+    let mut caught = None;
+    for _attempt in 0..5 {
+        let o = cargo_kcsan(
+            &crate_dir,
+            None,
+            &["run", "--release", "--instrument-c", "csys"],
+        );
+        let out = text(&o);
+        assert!(
+            !out.contains("warning: csys"),
+            "the cc crate is content with kcsan-cc:\n{out}"
+        );
+        if out.contains("BUG: KCSAN: data-race in csys_bump / csys_bump") {
+            caught = Some(out);
+            break;
+        }
+        assert!(o.status.success(), "{out}");
+    }
+    let out = caught.expect("the race in the bundled C is reported within 5 runs");
+    assert!(
+        out.contains("src/counter.c:"),
+        "C frames with lines:\n{out}"
+    );
+    assert!(
+        out.contains("csys::worker"),
+        "the Rust frames above the C:\n{out}"
+    );
+
+    let o = cargo_kcsan(&crate_dir, None, &["run", "--release"]);
+    let out = text(&o);
+    assert!(
+        o.status.success() && !out.contains("BUG: KCSAN"),
+        "C not instrumented:\n{out}"
+    );
+    assert!(out.contains("total "), "{out}");
+}

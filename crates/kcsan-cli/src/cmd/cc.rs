@@ -430,6 +430,17 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
     if cxx && program.starts_with("clang") && !program.starts_with("clang++") {
         program = program.replacen("clang", "clang++", 1);
     }
+    // Under `cargo kcsan --instrument-c PKGS`, a build script's compiles are
+    // instrumented only for the packages listed; others compile as usual.
+    if let (Some(listed), Ok(pkg)) = (
+        std::env::var("KCSAN_C_PACKAGES")
+            .ok()
+            .filter(|l| !l.is_empty()),
+        std::env::var("CARGO_PKG_NAME"),
+    ) && !listed.split(',').any(|p| p == pkg)
+    {
+        return Ok(ExitCode::from(run(&program, &args)? as u8));
+    }
     let compiler = Compiler::new(program);
     // Sources named only inside a response file would otherwise be compiled
     // by the compiler itself, in a compile-and-link step we must split.
