@@ -467,9 +467,12 @@ pub(crate) fn main() -> Result<ExitCode> {
             "CARGO_TARGET_{}_RUNNER",
             tc.host.to_uppercase().replace(['-', '.'], "_")
         );
-        if std::env::var_os(&var).is_none() {
+        if std::env::var_os(&var).is_none() && !crate::config_flags::has_runner(&tc.host) {
             let me = std::env::current_exe()?;
-            cmd.env(var, format!("{} {}", me.display(), crate::runner::RUNNER_ARG));
+            cmd.env(
+                var,
+                format!("{} {}", me.display(), crate::runner::RUNNER_ARG),
+            );
         }
     }
     let user_target_dir = cargo_args

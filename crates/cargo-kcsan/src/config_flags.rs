@@ -67,6 +67,29 @@ pub(crate) fn configured(key: &str, host: &str) -> Result<(Vec<String>, Vec<Stri
     Ok((build, warnings))
 }
 
+/// Whether the user's cargo configuration sets a runner for `host`
+/// (`target.<host>.runner`, or one under a `cfg(...)` table, which may apply).
+pub(crate) fn has_runner(host: &str) -> bool {
+    let Ok(cwd) = std::env::current_dir() else {
+        return false;
+    };
+    config_files(&cwd).iter().any(|file| {
+        let Some(doc) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
+        else {
+            return false;
+        };
+        doc.get("target")
+            .and_then(|t| t.as_table())
+            .is_some_and(|t| {
+                t.iter().any(|(name, table)| {
+                    (name == host || name.starts_with("cfg(")) && table.get("runner").is_some()
+                })
+            })
+    })
+}
+
 fn split(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }

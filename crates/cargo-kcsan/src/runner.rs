@@ -30,10 +30,17 @@ pub(crate) fn main(args: Vec<OsString>) -> ExitCode {
         eprintln!("cargo kcsan: error: the test runner needs a binary to run");
         return ExitCode::from(2);
     };
-    let mut child = match Command::new(binary).args(rest).stderr(Stdio::piped()).spawn() {
+    let mut child = match Command::new(binary)
+        .args(rest)
+        .stderr(Stdio::piped())
+        .spawn()
+    {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("cargo kcsan: error: cannot run {}: {e}", binary.to_string_lossy());
+            eprintln!(
+                "cargo kcsan: error: cannot run {}: {e}",
+                binary.to_string_lossy()
+            );
             return ExitCode::from(2);
         }
     };
@@ -186,7 +193,10 @@ read to 0x2 of 8 bytes by task 4 on cpu 1:
 ";
         let reports = report_stacks(log);
         assert_eq!(reports.len(), 2);
-        let tests = ["tests::racy_unsafe_cell".to_owned(), "tests::racy".to_owned()];
+        let tests = [
+            "tests::racy_unsafe_cell".to_owned(),
+            "tests::racy".to_owned(),
+        ];
         assert_eq!(
             summary("racy-1234", &reports, &tests),
             "cargo kcsan: 2 races reported by racy-1234 (tests: tests::racy_unsafe_cell: 1); \

@@ -143,6 +143,14 @@ fn racy_crate_reports_every_race(toolchain: Option<&str>) {
                 "the runtime's exitcode:\n{out}"
             );
             assert_rust_report_shape(&out);
+            assert!(
+                out.contains(&format!(
+                    "cargo kcsan: {} race{} reported by racy-",
+                    titles.len(),
+                    if titles.len() == 1 { "" } else { "s" }
+                )) && out.contains("(tests: tests::"),
+                "the runner names the tests that raced:\n{out}"
+            );
         } else {
             assert!(
                 out.contains("test result: ok. 3 passed"),
