@@ -106,8 +106,9 @@ impl fmt::Display for Frame {
     }
 }
 
-/// `path` relative to the current directory if it lies below it.
-fn short_path(path: &str) -> String {
+/// `path` relative to the current directory if it lies below it: how
+/// reports show source files (frames and the `SUMMARY:` line alike).
+pub fn short_path(path: &str) -> String {
     if let Ok(cwd) = std::env::current_dir()
         && let Ok(rel) = Path::new(path).strip_prefix(&cwd)
         && !rel.as_os_str().is_empty()

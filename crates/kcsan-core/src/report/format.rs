@@ -87,7 +87,7 @@ fn summary(r: &Report) -> String {
     let first = r.other.as_ref().unwrap_or(&r.this);
     let frame = first.stack.frames.first();
     let location = frame
-        .and_then(|f| Some(format!("{}:{} ", f.file.as_deref()?, f.line?)))
+        .and_then(|f| Some(format!("{}:{} ", f.shown_file()?, f.line?)))
         .unwrap_or_default();
     let function = frame
         .and_then(|f| f.function.clone())

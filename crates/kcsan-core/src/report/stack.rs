@@ -90,6 +90,23 @@ pub struct Frame {
     pub module: Option<String>,
 }
 
+impl Frame {
+    /// The source file as reports show it: relative to the current
+    /// directory if it lies below it, as in the frame's text, so that a
+    /// report never mixes relative and absolute paths (JSON keeps `file`
+    /// absolute, for tools).
+    pub fn shown_file(&self) -> Option<String> {
+        #[cfg(feature = "symbolize")]
+        {
+            self.file.as_deref().map(kcsan_symbolize::short_path)
+        }
+        #[cfg(not(feature = "symbolize"))]
+        {
+            self.file.clone()
+        }
+    }
+}
+
 #[cfg(feature = "symbolize")]
 mod symbolizer {
     use super::Frame;
