@@ -193,3 +193,38 @@ fn compiler_probes_answer_as_the_compiler_does() {
         );
     }
 }
+
+#[test]
+fn cmake_with_clang() {
+    let p = Project::new();
+    let env = [
+        ("CC", "kcsan cc"),
+        ("CXX", "kcsan c++"),
+        ("KCSAN_CC", "clang-22"),
+        ("KCSAN_CXX", "clang++-22"),
+    ];
+    p.step("cmake", &["-S", ".", "-B", "build"], &env);
+    let cache = std::fs::read_to_string(p.src.join("build/CMakeCache.txt")).unwrap();
+    let id = walk_files(&p.src.join("build/CMakeFiles"))
+        .into_iter()
+        .filter(|f| f.ends_with("CMakeCCompiler.cmake"))
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .any(|t| t.contains("set(CMAKE_C_COMPILER_ID \"Clang\")"));
+    assert!(id, "CMake saw clang behind kcsan cc:\n{cache}");
+    p.step("cmake", &["--build", "build"], &env);
+    p.catches_the_race("build/app");
+}
+
+/// Every file under `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
