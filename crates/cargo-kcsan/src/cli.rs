@@ -100,18 +100,7 @@ fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<O
                 println!("cargo-kcsan {}", env!("CARGO_PKG_VERSION"));
                 return Ok(None);
             }
-            "--instrument" => {
-                let v = value("PKG")?;
-                opts.instrument
-                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
-            }
-            "--instrument-c" => {
-                let v = value("PKG")?;
-                opts.instrument_c
-                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
-            }
-            "--route" => opts.route = Some(value("stable|nightly")?),
-            "--build-std" => opts.build_std = true,
+            _ if own_option(&mut opts, name, &mut value)? => {}
             _ if s.starts_with('-') => bail!(
                 "unknown option `{s}` for cargo kcsan (its own options go before the command; \
                  cargo's after it: `cargo kcsan test {s}`); see `cargo kcsan --help`"
@@ -129,6 +118,30 @@ fn parse(mut args: Vec<OsString>) -> Result<Option<(Options, &'static str, Vec<O
         }
     }
     bail!("missing command: try `cargo kcsan test` (see `cargo kcsan --help`)")
+}
+
+/// Applies one of cargo kcsan's own options (`name`, its value from
+/// `value`); `false` if `name` is not one. The one table for both places
+/// the options may stand.
+fn own_option(
+    opts: &mut Options,
+    name: &str,
+    value: &mut dyn FnMut(&str) -> Result<String>,
+) -> Result<bool> {
+    let list = |v: String| -> Vec<String> {
+        v.split(',')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    match name {
+        "--instrument" => opts.instrument.extend(list(value("PKG")?)),
+        "--instrument-c" => opts.instrument_c.extend(list(value("PKG")?)),
+        "--route" => opts.route = Some(value("stable|nightly")?),
+        "--build-std" => opts.build_std = true,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Cargo users put options after the command (`cargo kcsan test --route
@@ -158,20 +171,8 @@ fn take_own_options(opts: &mut Options, args: Vec<OsString>) -> Result<Vec<OsStr
                     .with_context(|| format!("{name} needs a value: {name} <{what}>")),
             }
         };
-        match name.as_str() {
-            "--route" => opts.route = Some(value("stable|nightly")?),
-            "--build-std" => opts.build_std = true,
-            "--instrument-c" => {
-                let v = value("PKG")?;
-                opts.instrument_c
-                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
-            }
-            "--instrument" => {
-                let v = value("PKG")?;
-                opts.instrument
-                    .extend(v.split(',').filter(|p| !p.is_empty()).map(str::to_owned));
-            }
-            _ => rest.push(arg),
+        if !own_option(opts, &name, &mut value)? {
+            rest.push(arg);
         }
     }
     Ok(rest)
