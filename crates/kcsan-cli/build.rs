@@ -9,6 +9,17 @@
 //! artifact of another package of the same build on stable cargo), and its
 //! debug sections are stripped: the runtime's own frames are recognised by
 //! their symbol names, and the Rust std DWARF inside it is most of its size.
+//!
+//! For the LTO route (`kcsan cc -flto` with clang) the `kcsan_rt` crate is
+//! then compiled once more, in the same target directory, as LLVM bitcode
+//! (`-Clinker-plugin-lto`) whose functions all carry `sanitize_thread`
+//! (without it LLVM refuses to inline them into instrumented code: the
+//! attribute must match). Only that crate is rebuilt (`cargo rustc` flags
+//! apply to the final crate), so its bitcode refers to the very `kcsan_core`
+//! symbols of the native archive embedded above; the linker takes the
+//! `__tsan_*` fast paths from the bitcode and everything else from the
+//! archive. If this build fails, `kcsan` is built without the LTO route and
+//! says so when asked for it.
 
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
@@ -34,32 +45,7 @@ fn main() {
         .nth(4)
         .unwrap_or(&out)
         .join("embedded-runtime");
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "kcsan-rt",
-        "--manifest-path",
-    ])
-    .arg(root.join("Cargo.toml"))
-    .arg("--target-dir")
-    .arg(&target);
-    // The runtime is never instrumented, whatever the outer build was asked.
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "CARGO_BUILD_RUSTFLAGS",
-        "KCSAN_SANITIZE",
-    ] {
-        cmd.env_remove(var);
-    }
-    let status = cmd
+    let status = nested_cargo(&root, &target, &["build", "-p", "kcsan-rt"], &[])
         .status()
         .expect("cannot run cargo to build the kcsan runtime");
     assert!(
@@ -78,10 +64,111 @@ fn main() {
     let header = root.join("include/kcsan.h");
     std::fs::copy(&header, out.join("kcsan.h")).expect("include/kcsan.h exists");
 
+    let bitcode = lto_bitcode(&root, &target, &out);
+    let mut embedded: Vec<&Path> = vec![&archive, &header];
+    embedded.extend(bitcode.iter().map(PathBuf::as_path));
+    // src/locate.rs includes this list: the bitcode modules, in link order.
+    let list: String = bitcode
+        .iter()
+        .map(|p| format!("include_bytes!({:?}),\n", p.display().to_string()))
+        .collect();
+    std::fs::write(out.join("lto_bitcode.rs"), format!("&[\n{list}]\n"))
+        .expect("OUT_DIR is writable");
+
     println!(
         "cargo:rustc-env=KCSAN_EMBEDDED_ID={:016x}",
-        digest(&[&archive, &header])
+        digest(&embedded)
     );
+}
+
+/// A `cargo` command building this workspace's runtime in `target`, in
+/// release mode, whatever the outer build was asked: the runtime is never
+/// instrumented.
+fn nested_cargo(root: &Path, target: &Path, args: &[&str], rustc_args: &[&str]) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.args(args)
+        .args(["--release", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target);
+    if !rustc_args.is_empty() {
+        cmd.arg("--").args(rustc_args);
+    }
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_RUSTFLAGS",
+        "KCSAN_SANITIZE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Builds `kcsan_rt` as bitcode for the LTO route (see the file comment)
+/// and returns its modules, copied into `out`; none if it cannot be built.
+fn lto_bitcode(root: &Path, target: &Path, out: &Path) -> Vec<PathBuf> {
+    let status = nested_cargo(
+        root,
+        target,
+        &["rustc", "-p", "kcsan-rt", "--crate-type", "staticlib"],
+        &[
+            "-Clinker-plugin-lto",
+            "-Cpasses=forceattrs",
+            "-Cllvm-args=-force-attribute=sanitize_thread",
+        ],
+    )
+    .status();
+    let archive = match status {
+        Ok(s) if s.success() => std::fs::read(target.join("release/libkcsan_rt.a")),
+        other => {
+            println!("cargo:warning=the LTO route's runtime bitcode was not built ({other:?})");
+            return Vec::new();
+        }
+    };
+    let Ok(archive) = archive else {
+        return Vec::new();
+    };
+    let mut modules = Vec::new();
+    for member in archive_members(&archive) {
+        // Raw LLVM bitcode: the crate's own modules (its dependencies are
+        // native objects from their rlibs).
+        if member.starts_with(b"BC\xC0\xDE") {
+            let path = out.join(format!("kcsan_rt_lto_{}.o", modules.len()));
+            std::fs::write(&path, member).expect("OUT_DIR is writable");
+            modules.push(path);
+        }
+    }
+    if modules.is_empty() {
+        println!("cargo:warning=the LTO route's runtime bitcode has no LLVM modules");
+    }
+    modules
+}
+
+/// The members of a GNU `ar` archive, in order (contents only).
+fn archive_members(ar: &[u8]) -> Vec<&[u8]> {
+    let mut members = Vec::new();
+    if !ar.starts_with(b"!<arch>\n") {
+        return members;
+    }
+    let mut at = 8;
+    while at + 60 <= ar.len() {
+        let header = &ar[at..at + 60];
+        let size: usize = std::str::from_utf8(&header[48..58])
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        let start = at + 60;
+        let end = (start + size).min(ar.len());
+        members.push(&ar[start..end]);
+        // Members are 2-byte aligned.
+        at = end + (end & 1);
+    }
+    members
 }
 
 /// A digest of the embedded files: the cache directory's name, so that a

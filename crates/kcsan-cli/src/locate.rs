@@ -25,8 +25,29 @@ fn exe_dir() -> Result<PathBuf> {
 static EMBEDDED_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libkcsan_rt.a"));
 /// `include/kcsan.h`, embedded.
 static EMBEDDED_HEADER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kcsan.h"));
-/// A digest of the two (build.rs).
+/// The `kcsan_rt` crate as LLVM bitcode, for the LTO route (build.rs,
+/// `cmd/lto.rs`); empty if this binary was built without it.
+static EMBEDDED_LTO: &[&[u8]] = include!(concat!(env!("OUT_DIR"), "/lto_bitcode.rs"));
+/// A digest of the embedded files (build.rs).
 pub(crate) const EMBEDDED_ID: &str = env!("KCSAN_EMBEDDED_ID");
+
+/// The embedded runtime, unpacked: the directory holding its archive, and
+/// its bitcode modules for the LTO route (rustc's, before any conversion),
+/// which refer to that very archive's symbols. None without the LTO route.
+pub(crate) fn embedded_lto() -> Result<Option<(PathBuf, Vec<PathBuf>)>> {
+    if EMBEDDED_LTO.is_empty() {
+        return Ok(None);
+    }
+    let lib = unpacked()?.join("lib");
+    let modules = (0..EMBEDDED_LTO.len())
+        .map(|i| lib.join("lto").join(lto_module_name(i)))
+        .collect();
+    Ok(Some((lib, modules)))
+}
+
+fn lto_module_name(i: usize) -> String {
+    format!("kcsan_rt_lto_{i}.o")
+}
 
 /// Where a runtime comes from, for `kcsan --version` and errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,7 +179,7 @@ pub(crate) fn include_dir() -> Result<PathBuf> {
 
 /// The cache directory the embedded files are unpacked into (once; later
 /// calls only look).
-fn unpacked() -> Result<PathBuf> {
+pub(crate) fn unpacked() -> Result<PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d),
         None => match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
@@ -192,6 +213,12 @@ fn unpacked() -> Result<PathBuf> {
     };
     write("lib", RUNTIME_ARCHIVE, EMBEDDED_ARCHIVE)
         .and_then(|()| write("include", "kcsan.h", EMBEDDED_HEADER))
+        .and_then(|()| {
+            EMBEDDED_LTO
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, m)| write("lib/lto", &lto_module_name(i), m))
+        })
         .with_context(|| format!("cannot unpack the runtime into {}", tmp.path().display()))?;
     let tmp = tmp.keep();
     if std::fs::rename(&tmp, &dir).is_err() {

@@ -7,6 +7,13 @@
 //! variants are aliases of the aligned ones (the engine handles both), as in the
 //! kernel. The `_pc` variants exist in libtsan's ABI; no compiler we support
 //! emits them, but they cost nothing and keep hand-written callers linking.
+//!
+//! The plain and volatile entry points are also `#[inline(always)]`. A call
+//! route link is unchanged by it (nothing in the runtime calls them); on the
+//! LTO route (`kcsan cc -flto` with clang, ARCHITECTURE.md "The LTO route")
+//! this crate is also built as LLVM bitcode whose functions carry
+//! `sanitize_thread`, and the linker's LTO then inlines these fast paths into
+//! the instrumented program, leaving only the rare paths as calls.
 
 use core::ffi::{c_int, c_void};
 
@@ -24,6 +31,7 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $read(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ) }
@@ -34,6 +42,7 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $write(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::WRITE) }
@@ -44,6 +53,7 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $rw(addr: *mut c_void) {
             // SAFETY: the program is about to read and write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ_WRITE) }
@@ -54,6 +64,7 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $uread(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ) }
@@ -64,6 +75,7 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $uwrite(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::WRITE) }
@@ -74,6 +86,7 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $urw(addr: *mut c_void) {
             // SAFETY: the program is about to read and write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ_WRITE) }
@@ -84,6 +97,7 @@ macro_rules! plain_access {
         /// # Safety
         /// As the variant without pc.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $read_pc(addr: *mut c_void, _pc: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ) }
@@ -94,6 +108,7 @@ macro_rules! plain_access {
         /// # Safety
         /// As the variant without pc.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $write_pc(addr: *mut c_void, _pc: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::WRITE) }
@@ -148,6 +163,7 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $read(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_volatile(addr, $size, AccessType::READ) }
@@ -158,6 +174,7 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $write(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_volatile(addr, $size, AccessType::WRITE) }
@@ -168,6 +185,7 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $uread(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_volatile(addr, $size, AccessType::READ) }
@@ -178,6 +196,7 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
+        #[inline(always)]
         pub unsafe extern "C" fn $uwrite(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_volatile(addr, $size, AccessType::WRITE) }

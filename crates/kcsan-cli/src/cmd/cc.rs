@@ -11,6 +11,8 @@
 //! `--kcsan-cc=PROG` as the first argument) choose another, e.g. `clang-22`.
 //! `KCSAN_VERBOSE=1` prints the commands that are run. `KCSAN_WEAK_MEMORY=1`
 //! builds for the weak-memory model (function entry/exit instrumentation).
+//! With clang, a command that asks for LTO takes the LTO route (`lto.rs`):
+//! the runtime's fast paths are inlined into the program.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+use super::lto;
 use crate::locate;
 
 /// Which compiler family: they spell the instrumentation parameters differently.
@@ -462,7 +465,11 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
     }
     let (mode, parsed, has_debug, is_static) = classify(&args)?;
     let include = locate::include_dir()?;
-    let instr = compiler.instrumentation(&include, has_debug);
+    let mut instr = compiler.instrumentation(&include, has_debug);
+    let lto = lto::route(&args, compiler.family == Family::Clang)?;
+    if let Some(r) = lto.filter(|r| r.added) {
+        instr.push(r.flavour.flag());
+    }
 
     // A query with nothing to compile or link (`-v`, `--version`,
     // `-dumpmachine`, `-print-search-dirs`, as configure and CMake ask):
@@ -539,7 +546,18 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
     // A shared library gets no runtime: the executable (or an LD_PRELOADed
     // libkcsan_rt.so) provides the hooks, once per process.
     if !is_shared {
-        cmd.extend(runtime_link_args(&locate::runtime_dir()?, is_static));
+        match lto {
+            // The LTO route: the runtime's bitcode first, then the archive it
+            // was built with (lto.rs).
+            Some(route) => {
+                let (inputs, dir) = lto::link_inputs(&compiler.program, route, &args)?;
+                cmd.extend(inputs);
+                cmd.extend(runtime_link_args(&dir, is_static));
+            }
+            None => cmd.extend(runtime_link_args(&locate::runtime_dir()?, is_static)),
+        }
+    } else if let Some(r) = lto.filter(|r| r.added) {
+        cmd.push(r.flavour.flag());
     }
     let code = run(&compiler.program, &cmd).context("while linking")?;
     Ok(ExitCode::from(code as u8))
