@@ -14,6 +14,9 @@
 #          (e) plain: the same source compiled without instrumentation
 #          (f) model: bench/model_hooks.c, a hand-written C model of the
 #              smallest fast path kcsan's design allows (not a detector)
+#        and, when clang-22 and lld are installed, kcsan's LTO route
+#        (`KCSAN_CC=clang-22 kcsan cc -flto=thin`, fast paths inlined):
+#          (g) watchpoints off, (h) defaults, (i) plain clang -flto=thin
 #        prints the median CPU time (user+sys, from wait4's rusage) and its
 #        ratios, peak RSS, and callgrind instructions per access; then the
 #        target checks as PASS/FAIL lines.
@@ -134,6 +137,25 @@ build_variants() {
 	cc "${CFLAGS[@]}" "$BENCH/$p.c" -pthread -o "$OUT/${p}_plain"
 }
 
+# build_lto_variants PROG: PROG_kcsan_lto, built on kcsan's LTO route
+# (KCSAN_CC=clang-22 kcsan cc -flto=thin: the fast paths inlined into the
+# program), and PROG_plain_lto, the same source with clang -flto=thin and no
+# instrumentation. Returns 1 (and says why) when clang-22 or lld is missing.
+build_lto_variants() {
+	local p=$1
+	if ! command -v clang-22 >/dev/null || [ ! -x "$(clang-22 -print-prog-name=ld.lld)" ]; then
+		echo "  (no clang-22 with lld: the LTO route's variants (g)-(i) are skipped; scripts/setup.sh installs them)"
+		return 1
+	fi
+	(cd "$ROOT" && cargo build --release -p kcsan-cli) || die "cargo build --release -p kcsan-cli failed"
+	echo "  KCSAN_CC=clang-22 kcsan cc -O2 -flto=thin bench/$p.c"
+	KCSAN_CC=clang-22 "$TARGET_DIR/release/kcsan" cc -O2 -flto=thin "$BENCH/$p.c" -o "$OUT/${p}_kcsan_lto" ||
+		die "kcsan cc on the LTO route failed"
+	echo "  clang-22 -O2 -flto=thin -fuse-ld=lld bench/$p.c"
+	clang-22 "${CFLAGS[@]}" -flto=thin -fuse-ld=lld "$BENCH/$p.c" -pthread -o "$OUT/${p}_plain_lto" ||
+		die "clang-22 -flto=thin failed"
+}
+
 # ------------------------------------------------------------- helpers ----
 
 # median FILE: median of the numbers in FILE, one per line.
@@ -218,6 +240,12 @@ cpu_mode() {
 	local labels=("(a) kcsan, watchpoints off" "(b) kcsan, defaults" "(c) empty hooks" "(d) libtsan" "(e) plain (no instr.)" "(f) C model of fast path")
 	local bins=(kcsan kcsan empty libtsan plain model)
 	local opts=("$FAST_OPTIONS" "" "" "" "" "")
+	if build_lto_variants fastpath; then
+		names+=(g h i)
+		labels+=("(g) kcsan LTO, wp off" "(h) kcsan LTO, defaults" "(i) plain, clang LTO")
+		bins+=(kcsan_lto kcsan_lto plain_lto)
+		opts+=("$FAST_OPTIONS" "" "")
+	fi
 	local res="$OUT/results"
 	rm -rf "$res"
 	mkdir -p "$res"
@@ -260,7 +288,7 @@ cpu_mode() {
 			acc2=$(count_accesses $((2 * cg_n)) "$w")
 			for i in "${!names[@]}"; do
 				# (b) spins on the clock while it stalls: its count measures time, not work.
-				if [ "${names[i]}" = b ]; then
+				if [ "${names[i]}" = b ] || [ "${names[i]}" = h ]; then
 					cg[i]="n/a"
 					continue
 				fi
@@ -307,6 +335,10 @@ cpu_mode() {
 			"$(awk -v a="${cpu[0]}" -v b="$tsan" 'BEGIN {print a / b}')" 0.5
 		check "$w: (b) kcsan defaults vs (d) libtsan: $(ratio "${cpu[1]}" "$tsan") (target <= 0.50x)" \
 			"$(awk -v a="${cpu[1]}" -v b="$tsan" 'BEGIN {print a / b}')" 0.5
+		if [ "${#names[@]}" -gt 6 ]; then
+			check "$w: (g) LTO route, watchpoints off vs (c) empty hooks: $(ratio "${cpu[6]}" "$empty") (target < 1.00x)" \
+				"$(awk -v a="${cpu[6]}" -v b="$empty" 'BEGIN {print a / b}')" 0.9999
+		fi
 	done
 }
 
