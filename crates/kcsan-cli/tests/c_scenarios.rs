@@ -1,8 +1,9 @@
 //! The C scenarios of `tests/c/`, in the style of compiler-rt's lit tests and
 //! the kernel's kcsan_test: every `tests/c/*.c` / `*.cpp` is a small real
 //! program whose header comment says how to build and run it and what its
-//! output must (and must never) contain. Each scenario is two tests here,
-//! `<scenario>::gcc` and `<scenario>::clang` (clang-22), listed in the
+//! output must (and must never) contain. Each scenario is three tests here,
+//! `<scenario>::gcc`, `<scenario>::clang` (clang-22) and
+//! `<scenario>::clang_lto` (clang-22 on the LTO route), listed in the
 //! `scenarios!` table at the bottom; `scenario_table_lists_every_file` checks
 //! that the table and the directory agree.
 //!
@@ -95,6 +96,10 @@ use support::{Outcome, Pattern, Report};
 enum Cc {
     Gcc,
     Clang,
+    /// clang-22 on kcsan's LTO route (`KCSAN_LTO=thin` in the build steps:
+    /// every `kcsan cc` compiles and links with `-flto=thin`, the runtime's
+    /// fast paths inlined into the program).
+    ClangLto,
 }
 
 impl Cc {
@@ -102,20 +107,21 @@ impl Cc {
         match self {
             Cc::Gcc => "gcc",
             Cc::Clang => "clang",
+            Cc::ClangLto => "clang_lto",
         }
     }
 
     fn c(self) -> &'static str {
         match self {
             Cc::Gcc => "gcc",
-            Cc::Clang => "clang-22",
+            Cc::Clang | Cc::ClangLto => "clang-22",
         }
     }
 
     fn cxx(self) -> &'static str {
         match self {
             Cc::Gcc => "g++",
-            Cc::Clang => "clang++-22",
+            Cc::Clang | Cc::ClangLto => "clang++-22",
         }
     }
 }
@@ -424,11 +430,13 @@ fn run_scenario_in(dir: &Path, file: &str, cc: Cc) {
     let path = dir.join(file);
     let sc = Scenario::parse(&path);
     let what = format!("{} [{}]", sc.name, cc.name());
-    if !sc.compilers.contains(&cc) {
+    // The LTO route is a clang build: `COMPILERS: clang` covers it.
+    let family = if cc == Cc::ClangLto { Cc::Clang } else { cc };
+    if !sc.compilers.contains(&family) {
         eprintln!("skipped: {what} is not for {} (COMPILERS)", cc.name());
         return;
     }
-    if cc == Cc::Clang && !support::have_clang() {
+    if family == Cc::Clang && !support::have_clang() {
         eprintln!("skipped: clang-22 not installed ({what})");
         return;
     }
@@ -467,7 +475,8 @@ fn run_scenario_in(dir: &Path, file: &str, cc: Cc) {
             .arg(step)
             .current_dir(scratch.path())
             .env("KCSAN_CC", cc.c())
-            .env("KCSAN_CXX", cc.cxx());
+            .env("KCSAN_CXX", cc.cxx())
+            .env("KCSAN_LTO", if cc == Cc::ClangLto { "thin" } else { "0" });
         let o = support::run_captured(
             &mut cmd,
             scratch.path(),
@@ -801,7 +810,7 @@ fn integrity_problems(
     problems
 }
 
-/// One `<scenario>::gcc` and one `<scenario>::clang` test per file.
+/// `<scenario>::gcc`, `<scenario>::clang` and `<scenario>::clang_lto` per file.
 macro_rules! scenarios {
     ($($name:ident => $file:literal,)*) => {
         /// Every scenario file, as listed below.
@@ -815,6 +824,10 @@ macro_rules! scenarios {
                 #[test]
                 fn clang() {
                     super::run_scenario($file, super::Cc::Clang);
+                }
+                #[test]
+                fn clang_lto() {
+                    super::run_scenario($file, super::Cc::ClangLto);
                 }
             }
         )*

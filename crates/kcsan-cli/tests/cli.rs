@@ -753,6 +753,156 @@ fn response_files_and_gcc_lto_still_instrument() {
     run_until_report(&exe);
 }
 
+// ===== The LTO route (clang) =====
+
+/// A hot loop of plain 8-byte reads and writes, in a function of its own.
+const HOT_LOOP: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+static long iters = 100000;
+__attribute__((noinline)) static long work(long *buf)
+{
+	for (long i = 0; i < iters; i++) {
+		long v = buf[i & 63];
+		buf[(i + 7) & 63] = v + i;
+	}
+	return buf[3];
+}
+static void *thread(void *arg)
+{
+	long *buf = calloc(64, sizeof(long));
+	long r = work(buf);
+	free(buf);
+	return (void *)r;
+}
+int main(void)
+{
+	pthread_t t[2];
+	void *r[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, thread, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], &r[i]);
+	printf("hot_loop: %ld\n", (long)r[0] + (long)r[1]);
+	return 0;
+}
+"#;
+
+/// The instructions of function `name` in `exe` (objdump).
+fn disassembly(exe: &Path, name: &str) -> String {
+    let out = Command::new("objdump")
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(exe)
+        .output()
+        .expect("objdump (binutils) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head = format!("<{name}>:");
+    let body: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.ends_with(&head))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(!body.is_empty(), "no function {name} in {}", exe.display());
+    body.join("\n")
+}
+
+/// `kcsan cc -flto=thin` and `-flto` with clang inline the runtime's fast
+/// path into the program: the hot loop calls no `__tsan_read8` or
+/// `__tsan_write8`, only the rare paths (which every inlined check has).
+/// The call route of the same source does call them, so the test can tell.
+/// The program runs race-free and quietly; `c_scenarios`' `clang_lto` tests
+/// check reports on this route.
+#[test]
+fn lto_route_inlines_the_fast_path() {
+    if !support::have_clang() {
+        eprintln!("skipped: clang-22 not installed");
+        return;
+    }
+    let dir = support::scratch("lto-inline");
+    let d = dir.path();
+    let src = d.join("hot.c");
+    std::fs::write(&src, HOT_LOOP).unwrap();
+    for (tag, lto) in [
+        ("call", None),
+        ("thin", Some("-flto=thin")),
+        ("full", Some("-flto")),
+    ] {
+        let exe = d.join(format!("hot-{tag}"));
+        let mut args = vec!["cc", "-O2", "-g"];
+        args.extend(lto);
+        args.extend([
+            src.to_str().unwrap(),
+            "-o",
+            exe.to_str().unwrap(),
+            "-pthread",
+        ]);
+        let o = kcsan(d, &format!("cc-{tag}"), &args, &[("KCSAN_CC", "clang-22")]);
+        assert_eq!(o.code(), Some(0), "{tag}: {}", o.describe());
+        assert!(
+            !o.stderr.contains("warning"),
+            "{tag}: the build warned: {}",
+            o.describe()
+        );
+        let code = disassembly(&exe, "work");
+        let calls_hooks = code.contains("<__tsan_read8>") || code.contains("<__tsan_write8>");
+        let calls_rare_paths = code.contains("skip_expired") && code.contains("check_window");
+        if lto.is_some() {
+            assert!(
+                !calls_hooks && calls_rare_paths,
+                "{tag}: the fast path is not inlined into the hot loop:\n{code}"
+            );
+        } else {
+            assert!(
+                calls_hooks,
+                "call route: no hook calls in the hot loop:\n{code}"
+            );
+        }
+        let mut run = support::clean_command(&exe);
+        let o = support::run_captured(&mut run, d, &format!("run-{tag}"), LIMIT);
+        assert_eq!(o.code(), Some(0), "{tag}: {}", o.describe());
+        assert!(!o.stderr.contains("KCSAN"), "{tag}: {}", o.describe());
+    }
+}
+
+/// `KCSAN_LTO` is checked: gcc cannot take the LTO route, and an unknown
+/// value is named.
+#[test]
+fn kcsan_lto_setting_errors_clearly() {
+    let dir = support::scratch("lto-setting");
+    let d = dir.path();
+    let src = d.join("a.c");
+    std::fs::write(&src, "int main(void) { return 0; }\n").unwrap();
+    let args = ["cc", "-c", src.to_str().unwrap(), "-o", "a.o"];
+    let o = kcsan(
+        d,
+        "gcc-lto",
+        &args,
+        &[("KCSAN_LTO", "thin"), ("KCSAN_CC", "gcc")],
+    );
+    assert_eq!(o.code(), Some(2), "{}", o.describe());
+    assert!(
+        o.stderr.contains("KCSAN_LTO=thin needs clang"),
+        "{}",
+        o.describe()
+    );
+    let o = kcsan(d, "bad-lto", &args, &[("KCSAN_LTO", "fat")]);
+    assert_eq!(o.code(), Some(2), "{}", o.describe());
+    assert!(
+        o.stderr.contains("KCSAN_LTO=\"fat\" is not understood"),
+        "{}",
+        o.describe()
+    );
+    // 0 keeps gcc working whatever the build asks.
+    let o = kcsan(
+        d,
+        "off-lto",
+        &args,
+        &[("KCSAN_LTO", "0"), ("KCSAN_CC", "gcc")],
+    );
+    assert_eq!(o.code(), Some(0), "{}", o.describe());
+}
+
 // ===== halt_on_error under a storm =====
 
 /// Sixteen threads race pairwise on eight variables, each pair in its own

@@ -170,8 +170,9 @@ enum Verdict {
     Skip,
 }
 
-/// Builds kcsan_test.c with `cc`, optionally for weak memory.
-fn build(cc: &str, weak: bool, dir: &Path) -> PathBuf {
+/// Builds kcsan_test.c with `cc`, optionally for weak memory, on the LTO
+/// route if `lto` (`KCSAN_LTO=thin`: the fast paths inlined).
+fn build(cc: &str, lto: bool, weak: bool, dir: &Path) -> PathBuf {
     let out = dir.join(if weak {
         "kcsan_test_weak"
     } else {
@@ -185,6 +186,7 @@ fn build(cc: &str, weak: bool, dir: &Path) -> PathBuf {
         .arg(&out)
         .arg("-pthread")
         .env("KCSAN_CC", cc)
+        .env("KCSAN_LTO", if lto { "thin" } else { "0" })
         .current_dir(dir);
     if weak {
         cmd.env("KCSAN_WEAK_MEMORY", "1");
@@ -261,15 +263,20 @@ fn table(results: &[(&str, Vec<Option<Verdict>>)]) -> String {
     out
 }
 
-fn suite(cc: &str) {
+fn suite(cc: &str, lto: bool) {
     if cc.starts_with("clang") && !support::have_clang() {
         eprintln!("skipped: {cc} not installed");
         return;
     }
     let mut scratch = support::scratch(&format!("kcsan_test-{cc}"));
     let dir = scratch.path().to_path_buf();
-    let plain = build(cc, false, &dir);
-    let weak = build(cc, true, &dir);
+    let plain = build(cc, lto, false, &dir);
+    let weak = build(cc, lto, true, &dir);
+    let cc = &if lto {
+        format!("{cc}, LTO route")
+    } else {
+        cc.to_owned()
+    };
     let only: Option<Vec<String>> = std::env::var("KCSAN_TEST_CASES")
         .ok()
         .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect());
@@ -319,12 +326,19 @@ fn suite(cc: &str) {
 
 #[test]
 fn kcsan_test_gcc() {
-    suite("gcc");
+    suite("gcc", false);
 }
 
 #[test]
 fn kcsan_test_clang() {
-    suite("clang-22");
+    suite("clang-22", false);
+}
+
+/// The whole suite with the runtime's fast paths inlined into the program
+/// (clang's ThinLTO, `kcsan cc`'s LTO route).
+#[test]
+fn kcsan_test_clang_lto() {
+    suite("clang-22", true);
 }
 
 /// The driver's table names every case of the program, and every

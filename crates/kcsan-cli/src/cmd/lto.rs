@@ -251,7 +251,10 @@ fn converted_modules(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     if !names.iter().all(|n| n.is_file()) {
-        bail!("cannot convert the runtime's bitcode into {}", dir.display());
+        bail!(
+            "cannot convert the runtime's bitcode into {}",
+            dir.display()
+        );
     }
     Ok(names)
 }
@@ -281,7 +284,13 @@ mod tests {
     #[test]
     fn target_selection_is_kept() {
         assert_eq!(
-            target_args(&s(&["-O2", "-target", "x86_64-linux-gnu", "--target=y", "-march=x"])),
+            target_args(&s(&[
+                "-O2",
+                "-target",
+                "x86_64-linux-gnu",
+                "--target=y",
+                "-march=x"
+            ])),
             s(&["-target", "x86_64-linux-gnu", "--target=y"])
         );
     }

@@ -240,6 +240,7 @@ pub fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
         "KCSAN_RUNTIME_DIR",
         "KCSAN_INCLUDE_DIR",
         "KCSAN_WEAK_MEMORY",
+        "KCSAN_LTO",
     ] {
         cmd.env_remove(var);
     }
