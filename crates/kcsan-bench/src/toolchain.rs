@@ -111,18 +111,58 @@ pub(crate) enum Build {
     Plain,
     Libtsan,
     Kcsan,
+    /// clang-22 with ThinLTO, not instrumented: the LTO route's baseline.
+    PlainLto,
+    /// kcsan's LTO route: `KCSAN_CC=clang-22 KCSAN_LTO=thin kcsan cc`, the
+    /// runtime's fast paths inlined into the program (C and C++ only).
+    KcsanLto,
 }
 
 impl Build {
-    pub(crate) const ALL: [Build; 3] = [Build::Plain, Build::Libtsan, Build::Kcsan];
+    const ALL: [Build; 5] = [
+        Build::Plain,
+        Build::Libtsan,
+        Build::Kcsan,
+        Build::PlainLto,
+        Build::KcsanLto,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Build::Plain => "plain",
             Build::Libtsan => "libtsan",
             Build::Kcsan => "kcsan",
+            Build::PlainLto => "plain-lto",
+            Build::KcsanLto => "kcsan-lto",
         }
     }
+
+    /// Builds with kcsan's runtime.
+    pub(crate) fn is_kcsan(self) -> bool {
+        matches!(self, Build::Kcsan | Build::KcsanLto)
+    }
+
+    /// The builds this machine can make: the LTO builds need clang-22 with
+    /// lld (scripts/setup.sh installs both).
+    pub(crate) fn available() -> Vec<Build> {
+        Build::ALL
+            .into_iter()
+            .filter(|b| !matches!(b, Build::PlainLto | Build::KcsanLto) || clang_lto_available())
+            .collect()
+    }
+}
+
+/// Whether clang-22 and its lld are installed.
+fn clang_lto_available() -> bool {
+    static HAVE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAVE.get_or_init(|| {
+        Command::new("clang-22")
+            .arg("-print-prog-name=ld.lld")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .is_some_and(|p| Path::new(p.trim()).is_file())
+    })
 }
 
 /// The source language, from the file name.
@@ -148,12 +188,24 @@ impl Lang {
 fn driver(repo: &Repo, build: Build, lang: Lang) -> Command {
     let cxx = lang == Lang::Cxx;
     match build {
-        Build::Kcsan => {
+        Build::Kcsan | Build::KcsanLto => {
             let mut c = Command::new(repo.kcsan());
             c.arg(if cxx { "c++" } else { "cc" });
+            if build == Build::KcsanLto {
+                c.env("KCSAN_CC", "clang-22")
+                    .env("KCSAN_CXX", "clang++-22")
+                    .env("KCSAN_LTO", "thin");
+            } else {
+                c.env_remove("KCSAN_LTO");
+            }
             c
         }
         Build::Plain | Build::Libtsan => Command::new(if cxx { "g++" } else { "gcc" }),
+        Build::PlainLto => {
+            let mut c = Command::new(if cxx { "clang++-22" } else { "clang-22" });
+            c.arg("-flto=thin");
+            c
+        }
     }
 }
 
@@ -188,6 +240,9 @@ pub(crate) fn link(
     let mut c = driver(repo, build, lang);
     if build == Build::Libtsan {
         c.arg("-fsanitize=thread");
+    }
+    if build == Build::PlainLto {
+        c.arg("-fuse-ld=lld");
     }
     c.args(objs).arg("-o").arg(exe).args(flags).arg("-pthread");
     c
@@ -226,6 +281,8 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
             link.push(repo.rust_runtime());
             c.arg(link);
         }
+        // The LTO route is `kcsan cc`'s (C and C++).
+        Build::PlainLto | Build::KcsanLto => return None,
         Build::Libtsan => {
             if !nightly_available() {
                 return None;

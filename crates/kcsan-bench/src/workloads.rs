@@ -184,7 +184,7 @@ struct Variant {
 impl Variant {
     fn label(&self) -> String {
         match &self.config {
-            Some(c) => format!("kcsan {}", c.name),
+            Some(c) => format!("{} {}", self.build.name(), c.name),
             None => self.build.name().to_owned(),
         }
     }
@@ -235,7 +235,7 @@ fn build_all(
     let kcsan_bin = repo.kcsan();
     let inputs_for = |b: Build, src: &Path| -> Vec<PathBuf> {
         let mut v = vec![src.to_path_buf(), bench.join("text.h")];
-        if b == Build::Kcsan {
+        if b.is_kcsan() {
             v.push(kcsan_bin.clone());
         }
         v
@@ -259,7 +259,7 @@ fn build_all(
         );
         flags.extend(lib.defines.iter().map(|d| format!("-D{d}")));
         flags.push(format!("-I{}", bench.display()));
-        for b in Build::ALL {
+        for b in Build::available() {
             let objdir = out.join("obj").join(b.name()).join(lib.name);
             let mut objs = Vec::new();
             for f in files.iter().chain(std::iter::once(&driver)) {
@@ -284,7 +284,7 @@ fn build_all(
         let exe = out.join(b.name()).join(name);
         let mut cmd = toolchain::link(repo, b, Lang::C, &objs, &exe, &["-lm".to_owned()]);
         let mut inputs = objs.clone();
-        if b == Build::Kcsan {
+        if b.is_kcsan() {
             inputs.push(runtime.clone());
         }
         toolchain::step(&mut cmd, &exe, &inputs)?;
@@ -295,18 +295,23 @@ fn build_all(
         if Lang::of(&src) != Some(Lang::Rust) {
             continue;
         }
-        for b in Build::ALL {
+        for b in Build::available() {
             let exe = out.join(b.name()).join(w.name);
             let Some(mut cmd) = toolchain::rust_command(repo, b, &src, &exe) else {
                 println!(
-                    "   {} {}: n/a (no nightly toolchain for -Zsanitizer=thread)",
+                    "   {} {}: n/a ({})",
                     w.name,
-                    b.name()
+                    b.name(),
+                    if b == Build::Libtsan {
+                        "no nightly toolchain for -Zsanitizer=thread"
+                    } else {
+                        "a C and C++ build"
+                    }
                 );
                 continue;
             };
             let mut inputs = vec![src.clone()];
-            if b == Build::Kcsan {
+            if b.is_kcsan() {
                 inputs.push(repo.rust_runtime());
             }
             println!("== rustc {} ({})", w.driver, b.name());
@@ -321,6 +326,7 @@ fn build_all(
 #[derive(Debug)]
 struct Row {
     label: String,
+    build: Build,
     is_kcsan: bool,
     config: Option<String>,
     cpu: f64,
@@ -412,7 +418,8 @@ fn measure_workload(
             let rss: Vec<f64> = us.iter().map(|u| u.maxrss_kib as f64 / 1024.0).collect();
             Row {
                 label: v.label(),
-                is_kcsan: v.build == Build::Kcsan,
+                build: v.build,
+                is_kcsan: v.build.is_kcsan(),
                 config: v.config.as_ref().map(|c| c.name.clone()),
                 cpu: median(&cpu),
                 cpu_min: cpu.iter().copied().fold(f64::INFINITY, f64::min),
@@ -483,6 +490,18 @@ pub(crate) fn main(a: WorkloadsArgs) -> Result<ExitCode> {
         build: Build::Kcsan,
         config: Some(c.clone()),
     }));
+    // The LTO route (clang ThinLTO, fast paths inlined), where clang-22 and
+    // lld are installed: its own plain baseline, then every configuration.
+    if Build::available().contains(&Build::KcsanLto) {
+        variants.push(Variant {
+            build: Build::PlainLto,
+            config: None,
+        });
+        variants.extend(cfgs.iter().map(|c| Variant {
+            build: Build::KcsanLto,
+            config: Some(c.clone()),
+        }));
+    }
     let logs = repo.out.join("workloads/logs");
     std::fs::create_dir_all(&logs)?;
     let mut results = Vec::new();
@@ -581,7 +600,7 @@ fn render(results: &[(&Workload, Vec<Row>)], cfgs: &[Config], runs: u32) -> (Str
             let tsan = rows.iter().find(|r| r.label == "libtsan");
             let Some(r) = rows
                 .iter()
-                .find(|r| r.config.as_deref() == Some(c.name.as_str()))
+                .find(|r| r.build == Build::Kcsan && r.config.as_deref() == Some(c.name.as_str()))
             else {
                 continue;
             };
@@ -630,6 +649,7 @@ fn render(results: &[(&Workload, Vec<Row>)], cfgs: &[Config], runs: u32) -> (Str
             verdict(g <= 2.0)
         );
     }
+    fails += render_lto_targets(&mut s, results, cfgs);
     let _ = writeln!(s, "\nThe workloads:\n");
     for (w, _) in results {
         let _ = writeln!(
@@ -642,4 +662,82 @@ fn render(results: &[(&Workload, Vec<Row>)], cfgs: &[Config], runs: u32) -> (Str
         );
     }
     (s, fails)
+}
+
+/// The LTO route's targets (issue 12), per configuration, over the C
+/// workloads: watchpoints off (`fastpath`), geometric mean ≤ 2× plain; the
+/// runtime's defaults, ≤ 2.5× plain and ≤ 0.1× libtsan on every workload.
+/// "plain" is gcc's plain build, as in the table above; the ratio to the
+/// clang ThinLTO plain build is shown beside it. Returns the failed checks.
+fn render_lto_targets(s: &mut String, results: &[(&Workload, Vec<Row>)], cfgs: &[Config]) -> usize {
+    let lto_rows = |c: &Config| -> Vec<(&str, f64, f64, f64)> {
+        results
+            .iter()
+            .filter_map(|(w, rows)| {
+                let r = rows.iter().find(|r| {
+                    r.build == Build::KcsanLto && r.config.as_deref() == Some(c.name.as_str())
+                })?;
+                let plain = rows.iter().find(|r| r.build == Build::Plain)?;
+                let plain_lto = rows.iter().find(|r| r.build == Build::PlainLto)?;
+                let tsan = rows.iter().find(|r| r.build == Build::Libtsan)?;
+                Some((
+                    w.name,
+                    r.cpu / plain.cpu,
+                    r.cpu / plain_lto.cpu,
+                    r.cpu / tsan.cpu,
+                ))
+            })
+            .collect()
+    };
+    if cfgs.iter().all(|c| lto_rows(c).is_empty()) {
+        return 0;
+    }
+    let _ = writeln!(
+        s,
+        "\nThe LTO route (`KCSAN_CC=clang-22 KCSAN_LTO=thin kcsan cc`, C workloads): targets `fastpath` geomean ≤ 2× \
+         plain; `defaults` ≤ 2.5× plain and ≤ 0.1× libtsan on every workload (plain = gcc's plain build).\n"
+    );
+    let _ = writeln!(
+        s,
+        "| config | geomean × plain | geomean × plain-lto | worst × plain | worst ÷ libtsan | target |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
+    let mut fails = 0;
+    for c in cfgs {
+        let v = lto_rows(c);
+        if v.is_empty() {
+            continue;
+        }
+        let g = geomean(&v.iter().map(|x| x.1).collect::<Vec<_>>());
+        let g_lto = geomean(&v.iter().map(|x| x.2).collect::<Vec<_>>());
+        let worst_plain = v
+            .iter()
+            .fold((0.0, ""), |m, x| if x.1 > m.0 { (x.1, x.0) } else { m });
+        let worst_tsan = v
+            .iter()
+            .fold((0.0, ""), |m, x| if x.3 > m.0 { (x.3, x.0) } else { m });
+        let verdict = match c.name.as_str() {
+            "fastpath" => Some(g <= 2.0),
+            "defaults" => Some(worst_plain.0 <= 2.5 && worst_tsan.0 <= 0.1),
+            _ => None,
+        };
+        fails += usize::from(verdict == Some(false));
+        let _ = writeln!(
+            s,
+            "| {} | {:.2}x | {:.2}x | {:.2}x ({}) | {:.2}x ({}) | {} |",
+            c.name,
+            g,
+            g_lto,
+            worst_plain.0,
+            worst_plain.1,
+            worst_tsan.0,
+            worst_tsan.1,
+            match verdict {
+                Some(true) => "PASS",
+                Some(false) => "**FAIL**",
+                None => "-",
+            }
+        );
+    }
+    fails
 }
