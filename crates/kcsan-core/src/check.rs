@@ -23,6 +23,7 @@ use crate::access::AccessType;
 use crate::config;
 use crate::ctx::{self, Ctx, GATE_FOCUS, GATE_PENDING, Origin};
 use crate::encoding;
+use crate::fast;
 use crate::report::{self, ValueChange, Watched};
 use crate::sample::Watch;
 use crate::scoped::check_pending;
@@ -40,16 +41,82 @@ use crate::{budget, control, delay, focus, permissive, runtime, sample};
 #[inline(always)]
 pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
     let addr = ptr as usize;
+    // Folded away in the entry points whose size is a literal.
     if size == 0 {
         return;
     }
     let slot = watchpoint::window(addr);
+    // The window scan in assembly: LLVM does not fold the relaxed atomic
+    // loads into the `or`s (3 loads + 2 `or`s + `test`), plain `mov`s are
+    // the same atomic loads on x86-64, and `jnz` goes straight to the tail
+    // call.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    // SAFETY: `slot < SLOTS` (from `window`), so the three words read are
+    // inside the table (`TABLE_LEN = SLOTS + 2`); the assembly writes nothing.
+    unsafe {
+        const _: () = assert!(encoding::NUM_SLOTS == 3);
+        core::arch::asm!(
+            "mov {any}, qword ptr [{table} + {slot} * 8]",
+            "or {any}, qword ptr [{table} + {slot} * 8 + 8]",
+            "or {any}, qword ptr [{table} + {slot} * 8 + 16]",
+            "jnz {busy}",
+            table = in(reg) watchpoint::table(),
+            slot = in(reg) slot,
+            any = out(reg) _,
+            // SAFETY: forwarded from our caller's contract.
+            busy = label { return unsafe { check_window(addr, size, ty, slot) } },
+            options(nostack, readonly),
+        );
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
     if !watchpoint::window_is_empty(slot) {
         // SAFETY: forwarded from our caller's contract.
         return unsafe { check_window(addr, size, ty, slot) };
     }
     // SAFETY: forwarded from our caller's contract.
     unsafe { sample_access(addr, size, ty) }
+}
+
+/// `--skip < 0` on the thread's skip count (`fast.rs`), in one instruction
+/// and a branch to `skip_expired` (a tail call from the entry points). Only
+/// in a function that may tail-call `skip_expired` (see there).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+macro_rules! count_down {
+    ($addr:expr, $size:expr, $ty:expr) => {
+        // SAFETY: the assembly touches only this thread's fast block; the
+        // call is forwarded from the contract of `check_access`.
+        unsafe {
+            core::arch::asm!(
+                "mov {t}, qword ptr [rip + __kcsan_fast_tls@GOTTPOFF]",
+                "dec qword ptr fs:[{t} + {skip}]",
+                "js {expired}",
+                t = out(reg) _,
+                skip = const fast::SKIP,
+                // SAFETY: as above.
+                expired = label { return unsafe { skip_expired($addr, $size, $ty) } },
+                options(nostack),
+            )
+        }
+    };
+}
+
+/// Runs `$then` if the thread's pending flag (`GATE_PENDING`) is set.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+macro_rules! if_pending {
+    ($then:block) => {
+        // SAFETY: the assembly reads only this thread's fast block.
+        unsafe {
+            core::arch::asm!(
+                "mov {t}, qword ptr [rip + __kcsan_fast_tls@GOTTPOFF]",
+                "cmp byte ptr fs:[{t} + {pending}], 0",
+                "jne {then}",
+                t = out(reg) _,
+                pending = const fast::PENDING,
+                then = label $then,
+                options(nostack, readonly),
+            )
+        }
+    };
 }
 
 /// The fast path's second half: marked accesses and plain writes assumed atomic
@@ -60,42 +127,98 @@ pub unsafe fn check_access(ptr: *const u8, size: usize, ty: AccessType) {
 /// goes to [`skip_expired`], which sorts it out; the fast path itself has no
 /// branch for atomic regions.
 ///
+/// On x86-64 Linux the thread-local words are reached in assembly with one
+/// `%fs`-relative operand each (`fast.rs` says why). A plain write that may be
+/// assumed atomic tests the thread's flag first and only then its alignment,
+/// so that with the option off (the default) such a write costs a read's
+/// path plus a `cmp` and a branch.
+///
 /// # Safety
 /// As [`check_access`].
 #[inline(always)]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 unsafe fn sample_access(addr: usize, size: usize, ty: AccessType) {
-    ctx::with(|ctx| {
-        if ty.is_atomic() || is_assumed_atomic_write(ctx, addr, size, ty) {
-            // Not watched, but scoped accesses and a pending reordered access
-            // are still checked after it.
-            if ctx.gate.get() & GATE_PENDING != 0 {
-                check_pending(ty);
-            }
-            return;
-        }
-        let skip = ctx.skip.get() - 1;
-        ctx.skip.set(skip);
-        if skip < 0 {
-            // SAFETY: forwarded from our caller's contract.
-            unsafe { skip_expired(addr, size, ty) };
-        }
-    });
+    if ty.is_atomic() {
+        // Not watched, but scoped accesses and a pending reordered access
+        // are still checked after it.
+        if_pending!({ check_pending(ty) });
+        return;
+    }
+    if !may_be_assumed_atomic(size, ty) {
+        count_down!(addr, size, ty);
+        return;
+    }
+    // SAFETY: the assembly touches only this thread's fast block; the call
+    // is forwarded from our caller's contract.
+    unsafe {
+        core::arch::asm!(
+            "mov {t}, qword ptr [rip + __kcsan_fast_tls@GOTTPOFF]",
+            "cmp byte ptr fs:[{t} + {writes_atomic}], 0",
+            "jne {assumed}",
+            "dec qword ptr fs:[{t} + {skip}]",
+            "js {expired}",
+            t = out(reg) _,
+            writes_atomic = const fast::WRITES_ATOMIC,
+            skip = const fast::SKIP,
+            assumed = label {
+                if addr & (size - 1) == 0 {
+                    // As a marked access.
+                    if_pending!({ check_pending(ty) });
+                    return;
+                }
+                count_down!(addr, size, ty);
+            },
+            // SAFETY: as above.
+            expired = label { return unsafe { skip_expired(addr, size, ty) } },
+            options(nostack),
+        );
+    }
 }
 
-/// `assume_plain_writes_atomic`: an aligned, non-compound plain write of up to
-/// 8 bytes counts as atomic, so it never sets up a watchpoint. The option is
-/// read from the thread's context (`Ctx::writes_assumed_atomic`, kept in step
-/// with the options on the slow path), which the fast path has at hand: a
-/// global would cost every write an address load of its own.
+/// See the x86-64 version: the same logic, through `fast.rs`'s accessors.
+///
+/// # Safety
+/// As [`check_access`].
 #[inline(always)]
-fn is_assumed_atomic_write(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> bool {
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+unsafe fn sample_access(addr: usize, size: usize, ty: AccessType) {
+    if ty.is_atomic() || is_assumed_atomic_write(addr, size, ty) {
+        // Not watched, but scoped accesses and a pending reordered access
+        // are still checked after it.
+        if fast::pending() {
+            check_pending(ty);
+        }
+        return;
+    }
+    let skip = fast::skip() - 1;
+    fast::set_skip(skip);
+    if skip < 0 {
+        // SAFETY: forwarded from our caller's contract.
+        unsafe { skip_expired(addr, size, ty) };
+    }
+}
+
+/// Whether an access of this type and size is one `assume_plain_writes_atomic`
+/// covers when it is aligned: a plain, non-compound write of 1, 2, 4 or 8
+/// bytes. Constant in the entry points whose size is a literal.
+#[inline(always)]
+const fn may_be_assumed_atomic(size: usize, ty: AccessType) -> bool {
     !ty.is_assert()
         && ty.is_write()
         && !ty.has(AccessType::COMPOUND)
         && size <= 8
         && size.is_power_of_two()
-        && ctx.writes_assumed_atomic.get()
-        && addr & (size - 1) == 0
+}
+
+/// `assume_plain_writes_atomic`: an aligned, non-compound plain write of up to
+/// 8 bytes counts as atomic, so it never sets up a watchpoint. The option is
+/// read from the thread's copy (`fast::writes_atomic`, kept in step with the
+/// options on the slow path), which the fast path reaches with one
+/// `%fs`-relative operand: a global would cost every write an address load
+/// of its own.
+#[inline(always)]
+fn is_assumed_atomic_write(addr: usize, size: usize, ty: AccessType) -> bool {
+    may_be_assumed_atomic(size, ty) && fast::writes_atomic() && addr & (size - 1) == 0
 }
 
 /// A word in the window is not free: look for a conflicting watchpoint; if
@@ -167,7 +290,7 @@ unsafe extern "C" fn skip_expired_at(addr: usize, size: usize, ty: AccessType, p
             return unsafe { setup_watchpoint(ctx, addr, size, ty) };
         }
         // Re-park (the fast path decremented it), then decide.
-        ctx.skip.set(0);
+        fast::set_skip(0);
         // Assertions are never implicitly atomic: they consume the real skip
         // count, saved while parked. (An atomic region's end cannot close the
         // gate here: only `gated_is_atomic` returning true changes it.)
@@ -368,8 +491,8 @@ unsafe fn watch_access(
     // The thread's copy of assume_plain_writes_atomic is brought up to date
     // here; an access the fast path judged by a stale copy (a new thread's
     // first, or the first after `kcsan ctl set`) is judged again.
-    ctx.writes_assumed_atomic.set(f.assume_plain_writes_atomic);
-    if is_assumed_atomic_write(ctx, addr, size, ty) {
+    fast::set_writes_atomic(f.assume_plain_writes_atomic);
+    if is_assumed_atomic_write(addr, size, ty) {
         return;
     }
     if control::is_pending() && ctx.in_runtime.get() == 0 && !ctx.in_interrupt() {

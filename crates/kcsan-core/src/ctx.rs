@@ -9,6 +9,7 @@
 use core::cell::Cell;
 
 use crate::access::AccessType;
+use crate::fast;
 use crate::report::stack::RawStack;
 
 /// `gate` bit: `atomic_next` is non-zero.
@@ -103,15 +104,18 @@ impl ReorderAccess {
 /// One thread's KCSAN state.
 #[derive(Debug)]
 pub(crate) struct Ctx {
-    /// Eligible accesses left to skip before the next watchpoint. Starts at 0,
-    /// so a thread watches its first eligible access.
-    pub(crate) skip: Cell<i64>,
+    // The skip count (eligible accesses left to skip before the next
+    // watchpoint; it starts at 0, so a thread watches its first eligible
+    // access) is not here but in the thread's fast block (`fast.rs`), with
+    // the two other words the fast path reads, where one `%fs`-relative
+    // instruction reaches it.
     /// Non-zero while any of the rare per-thread states that make plain accesses
-    /// atomic is active (`GATE_*`). While it is, `skip` is parked at 0 so every
-    /// eligible access reaches the slow path, which sorts it out; the fast path
-    /// never looks at this word.
+    /// atomic is active (`GATE_*`). While it is, the skip count is parked at 0
+    /// so every eligible access reaches the slow path, which sorts it out; the
+    /// fast path never looks at this word (the `GATE_PENDING` bits are
+    /// mirrored in the fast block's pending flag).
     pub(crate) gate: Cell<u32>,
-    /// The real skip count while `skip` is parked.
+    /// The real skip count while the fast block's is parked.
     pub(crate) parked_skip: Cell<i64>,
     /// Nesting of `kcsan_disable_current()`: non-zero means this thread neither
     /// sets up nor consumes watchpoints.
@@ -166,18 +170,17 @@ pub(crate) struct Ctx {
     pub(crate) first_watches: Cell<u32>,
     /// The stall budget's account (`max_stall_ratio`).
     pub(crate) budget: crate::budget::Account,
-    /// `assume_plain_writes_atomic` as this thread's fast path sees it: the
-    /// default until the thread's first slow-path entry (its first eligible
-    /// access, since the skip count starts at 0), then the option in force,
-    /// refreshed on every slow-path entry. A change at run time reaches each
-    /// thread at its next sampled access.
-    pub(crate) writes_assumed_atomic: Cell<bool>,
+    // `assume_plain_writes_atomic` as this thread's fast path sees it is in
+    // the fast block too (`fast::writes_atomic`): the default until the
+    // thread's first slow-path entry (its first eligible access, since the
+    // skip count starts at 0), then the option in force, refreshed on every
+    // slow-path entry. A change at run time reaches each thread at its next
+    // sampled access.
 }
 
 impl Ctx {
     pub(crate) const fn new() -> Ctx {
         Ctx {
-            skip: Cell::new(0),
             gate: Cell::new(0),
             parked_skip: Cell::new(0),
             disable_count: Cell::new(0),
@@ -201,9 +204,6 @@ impl Ctx {
             origin: Cell::new(Origin::None),
             first_watches: Cell::new(0),
             budget: crate::budget::Account::new(),
-            writes_assumed_atomic: Cell::new(
-                crate::config::DEFAULT_FLAGS.assume_plain_writes_atomic,
-            ),
         }
     }
 
@@ -230,11 +230,15 @@ impl Ctx {
             g |= GATE_FOCUS;
         }
         match (self.gate.get() != 0, g != 0) {
-            (false, true) => self.parked_skip.set(self.skip.replace(0)),
-            (true, false) => self.skip.set(self.parked_skip.get()),
+            (false, true) => {
+                self.parked_skip.set(fast::skip());
+                fast::set_skip(0);
+            }
+            (true, false) => fast::set_skip(self.parked_skip.get()),
             _ => {}
         }
         self.gate.set(g);
+        fast::set_pending(g & GATE_PENDING != 0);
     }
 
     /// Sets the skip count, or the parked one while the gate is open.
@@ -242,7 +246,7 @@ impl Ctx {
         if self.gate.get() != 0 {
             self.parked_skip.set(skip);
         } else {
-            self.skip.set(skip);
+            fast::set_skip(skip);
         }
     }
 
@@ -268,7 +272,7 @@ impl Ctx {
         if self.gate.get() != 0 {
             self.parked_skip.get()
         } else {
-            self.skip.get()
+            fast::skip()
         }
     }
 
@@ -337,18 +341,18 @@ mod tests {
     #[test]
     fn an_open_gate_parks_the_skip_count_and_a_closed_one_restores_it() {
         let c = Ctx::new();
-        c.skip.set(1234);
+        fast::set_skip(1234);
         c.atomic_nest_count.set(1);
         c.update_gate();
         assert_eq!(
-            c.skip.get(),
+            fast::skip(),
             0,
             "parked: the next eligible access reaches the slow path"
         );
         assert_eq!(c.parked_skip.get(), 1234);
         c.set_skip(99);
         assert_eq!(
-            (c.skip.get(), c.parked_skip.get()),
+            (fast::skip(), c.parked_skip.get()),
             (0, 99),
             "resets while parked go to the parked count"
         );
@@ -363,7 +367,7 @@ mod tests {
         c.in_flat_atomic.set(false);
         c.update_gate();
         assert_eq!(
-            (c.gate.get(), c.skip.get()),
+            (c.gate.get(), fast::skip()),
             (0, 99),
             "closing the gate restores the count"
         );

@@ -42,6 +42,7 @@ mod interrupt;
 pub use interrupt::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
+mod fast;
 mod focus;
 #[cfg(test)]
 mod fuzz;

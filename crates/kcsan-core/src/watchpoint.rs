@@ -64,9 +64,21 @@ pub(crate) fn window(addr: usize) -> usize {
     encoding::watchpoint_slot(addr, SLOTS - 1)
 }
 
+/// The table's first word, for the fast path's window scan in assembly
+/// (`check::check_access`, x86-64): it reads `slot`, `slot + 1` and
+/// `slot + 2` with plain loads, which are the relaxed atomic loads of
+/// [`window_is_empty`] there.
+#[inline(always)]
+#[cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), allow(dead_code))]
+pub(crate) fn table() -> *const usize {
+    WATCHPOINTS.as_ptr().cast()
+}
+
 /// Fast-path prefilter: whether any slot in the window holds anything at all.
 /// Three loads and two ORs, no branch per slot: almost every access stops here.
+/// (On x86-64 Linux the fast path does this in assembly, on [`table`].)
 #[inline(always)]
+#[cfg_attr(all(target_arch = "x86_64", target_os = "linux"), allow(dead_code))]
 pub(crate) fn window_is_empty(slot: usize) -> bool {
     // The loop has a constant bound and unrolls; `slot < SLOTS` (from
     // `window`) proves every index below `TABLE_LEN`, so there are no
