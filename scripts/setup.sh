@@ -6,6 +6,7 @@
 #   gcc, make        the default compilers (the machine image ships them)
 #   clang-22         the second compiler the tests cover (Debian package)
 #   lld-22           clang's linker, for kcsan cc's LTO route (fast paths inlined)
+#   libomp-22-dev    clang's OpenMP runtime: the detection corpus on the LTO route
 #   cargo            the Rust toolchain (the machine image ships it)
 #   ld, objcopy      binutils: cargo kcsan turns the runtime into one object
 #   cmake, meson, ninja, autoconf   the build-system tests (tests/build_systems)
@@ -20,6 +21,7 @@ command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
 command -v clang-22 >/dev/null || need_apt+=(clang-22)
 command -v ld.lld-22 >/dev/null || need_apt+=(lld-22)
+[ -e /usr/lib/llvm-22/lib/libomp.so ] || need_apt+=(libomp-22-dev)
 command -v objcopy >/dev/null || need_apt+=(binutils)
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v meson >/dev/null || need_apt+=(meson)

@@ -96,6 +96,12 @@ pub(crate) struct CorpusArgs {
     /// Do not run `cargo build --release` for the runtime first.
     #[arg(long)]
     no_build: bool,
+    /// How kcsan builds the C and C++ programs: `call` (`kcsan cc`, gcc: a
+    /// call per access) or `lto` (clang-22 on the LTO route, the fast paths
+    /// inlined; OpenMP programs need libomp-22-dev). Rust programs are built
+    /// as usual on both.
+    #[arg(long, default_value = "call", value_parser = ["call", "lto"])]
+    route: String,
     /// Measure `kcsan repro` instead (racy programs and their twins): find a
     /// report at the defaults, then `--runs` runs at the defaults against
     /// `--runs` focused runs, and `--confirm-fix` on the fixed twin.
@@ -232,7 +238,7 @@ fn parse_program(set: Set, src: &Path, out: &Path) -> Result<Program> {
 
 fn discover(repo: &Repo, a: &CorpusArgs) -> Result<Vec<Program>> {
     let dir = repo.root.join("bench/corpus");
-    let out = repo.out.join("corpus");
+    let out = repo.out.join(if a.route == "lto" { "corpus-lto" } else { "corpus" });
     let wanted: Option<Vec<String>> = a.programs.as_ref().map(|p| {
         p.split(',')
             .map(|s| s.trim().to_owned())
@@ -415,7 +421,7 @@ fn select_detectors(a: &CorpusArgs) -> Result<Vec<Detector>> {
 
 /// Builds every program with kcsan (`kcsan cc` / `kcsan c++ -O2 -g` and its
 /// FLAGS; the Rust recipe for Rust).
-fn build_kcsan(repo: &Repo, progs: &[Program], jobs: usize) -> Result<()> {
+fn build_kcsan(repo: &Repo, progs: &[Program], jobs: usize, lto: bool) -> Result<()> {
     let include = repo.root.join("bench/corpus");
     let header = include.join("corpus.h");
     let tasks: Vec<&Program> = progs.iter().collect();
@@ -426,6 +432,13 @@ fn build_kcsan(repo: &Repo, progs: &[Program], jobs: usize) -> Result<()> {
             (cmd, vec![repo.rust_runtime()])
         } else {
             let mut cmd = Command::new(repo.kcsan());
+            if lto {
+                cmd.env("KCSAN_CC", "clang-22")
+                    .env("KCSAN_CXX", "clang++-22")
+                    .env("KCSAN_LTO", "thin");
+            } else {
+                cmd.env_remove("KCSAN_LTO");
+            }
             cmd.arg(if p.lang == Lang::Cxx { "c++" } else { "cc" })
                 .args(["-O2", "-g"])
                 .arg(format!("-I{}", include.display()))
@@ -1081,8 +1094,13 @@ pub(crate) fn main(a: CorpusArgs) -> Result<ExitCode> {
     let mut progs = discover(&repo, &a)?;
     repo.ensure_runtime(a.no_build)?;
     let jobs = a.jobs.unwrap_or_else(toolchain::cpus).max(1);
-    println!("== building {} corpus programs with kcsan", progs.len());
-    build_kcsan(&repo, &progs, jobs)?;
+    let lto = a.route == "lto";
+    println!(
+        "== building {} corpus programs with kcsan{}",
+        progs.len(),
+        if lto { " (clang-22, the LTO route)" } else { "" }
+    );
+    build_kcsan(&repo, &progs, jobs, lto)?;
     if a.repro {
         println!(
             "== kcsan repro: a report at the defaults (up to {} runs), then {} runs at the defaults and {} focused; {} focused runs of each fixed twin",
