@@ -112,15 +112,25 @@ fn nested_cargo(root: &Path, target: &Path, args: &[&str], rustc_args: &[&str]) 
 /// Builds `kcsan_rt` as bitcode for the LTO route (see the file comment)
 /// and returns its modules, copied into `out`; none if it cannot be built.
 fn lto_bitcode(root: &Path, target: &Path, out: &Path) -> Vec<PathBuf> {
+    let mut flags: Vec<String> = [
+        "-Clinker-plugin-lto",
+        "-Cpasses=forceattrs",
+        "-Cllvm-args=-force-attribute=sanitize_thread",
+    ]
+    .map(String::from)
+    .to_vec();
+    // The plain and volatile entry points are inlined wherever they are
+    // called, whatever LLVM's cost model thinks (rustc ignores `#[inline]`
+    // on exported functions).
+    flags.extend(
+        inlined_entry_points().map(|f| format!("-Cllvm-args=-force-attribute={f}:alwaysinline")),
+    );
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let status = nested_cargo(
         root,
         target,
         &["rustc", "-p", "kcsan-rt", "--crate-type", "staticlib"],
-        &[
-            "-Clinker-plugin-lto",
-            "-Cpasses=forceattrs",
-            "-Cllvm-args=-force-attribute=sanitize_thread",
-        ],
+        &flags,
     )
     .status();
     let archive = match status {
@@ -147,6 +157,26 @@ fn lto_bitcode(root: &Path, target: &Path, out: &Path) -> Vec<PathBuf> {
         println!("cargo:warning=the LTO route's runtime bitcode has no LLVM modules");
     }
     modules
+}
+
+/// The entry points of kcsan-rt/src/tsan.rs that the LTO route inlines: every
+/// plain and volatile access of every size.
+fn inlined_entry_points() -> impl Iterator<Item = String> {
+    const KINDS: [&str; 10] = [
+        "read",
+        "write",
+        "read_write",
+        "unaligned_read",
+        "unaligned_write",
+        "unaligned_read_write",
+        "volatile_read",
+        "volatile_write",
+        "unaligned_volatile_read",
+        "unaligned_volatile_write",
+    ];
+    KINDS
+        .into_iter()
+        .flat_map(|k| [1, 2, 4, 8, 16].map(|n| format!("__tsan_{k}{n}")))
 }
 
 /// The members of a GNU `ar` archive, in order (contents only).

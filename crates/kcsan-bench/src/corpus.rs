@@ -96,11 +96,11 @@ pub(crate) struct CorpusArgs {
     /// Do not run `cargo build --release` for the runtime first.
     #[arg(long)]
     no_build: bool,
-    /// How kcsan builds the C and C++ programs: `call` (`kcsan cc`, gcc: a
-    /// call per access) or `lto` (clang-22 on the LTO route, the fast paths
-    /// inlined; OpenMP programs need libomp-22-dev). Rust programs are built
-    /// as usual on both.
-    #[arg(long, default_value = "call", value_parser = ["call", "lto"])]
+    /// How kcsan builds the C and C++ programs: `gcc` (`kcsan cc`, a call
+    /// per access), `clang` (clang-22, a call per access) or `lto` (clang-22
+    /// on the LTO route, the fast paths inlined). clang's OpenMP programs
+    /// need libomp-22-dev. Rust programs are built as usual on all three.
+    #[arg(long, default_value = "gcc", value_parser = ["gcc", "clang", "lto"])]
     route: String,
     /// Measure `kcsan repro` instead (racy programs and their twins): find a
     /// report at the defaults, then `--runs` runs at the defaults against
@@ -238,7 +238,10 @@ fn parse_program(set: Set, src: &Path, out: &Path) -> Result<Program> {
 
 fn discover(repo: &Repo, a: &CorpusArgs) -> Result<Vec<Program>> {
     let dir = repo.root.join("bench/corpus");
-    let out = repo.out.join(if a.route == "lto" { "corpus-lto" } else { "corpus" });
+    let out = repo.out.join(match a.route.as_str() {
+        "gcc" => "corpus".to_owned(),
+        other => format!("corpus-{other}"),
+    });
     let wanted: Option<Vec<String>> = a.programs.as_ref().map(|p| {
         p.split(',')
             .map(|s| s.trim().to_owned())
@@ -421,7 +424,7 @@ fn select_detectors(a: &CorpusArgs) -> Result<Vec<Detector>> {
 
 /// Builds every program with kcsan (`kcsan cc` / `kcsan c++ -O2 -g` and its
 /// FLAGS; the Rust recipe for Rust).
-fn build_kcsan(repo: &Repo, progs: &[Program], jobs: usize, lto: bool) -> Result<()> {
+fn build_kcsan(repo: &Repo, progs: &[Program], jobs: usize, route: &str) -> Result<()> {
     let include = repo.root.join("bench/corpus");
     let header = include.join("corpus.h");
     let tasks: Vec<&Program> = progs.iter().collect();
@@ -432,13 +435,13 @@ fn build_kcsan(repo: &Repo, progs: &[Program], jobs: usize, lto: bool) -> Result
             (cmd, vec![repo.rust_runtime()])
         } else {
             let mut cmd = Command::new(repo.kcsan());
-            if lto {
-                cmd.env("KCSAN_CC", "clang-22")
-                    .env("KCSAN_CXX", "clang++-22")
-                    .env("KCSAN_LTO", "thin");
-            } else {
-                cmd.env_remove("KCSAN_LTO");
-            }
+            match route {
+                "gcc" => cmd.env_remove("KCSAN_CC").env_remove("KCSAN_CXX"),
+                _ => cmd
+                    .env("KCSAN_CC", "clang-22")
+                    .env("KCSAN_CXX", "clang++-22"),
+            };
+            cmd.env("KCSAN_LTO", if route == "lto" { "thin" } else { "0" });
             cmd.arg(if p.lang == Lang::Cxx { "c++" } else { "cc" })
                 .args(["-O2", "-g"])
                 .arg(format!("-I{}", include.display()))
@@ -1094,13 +1097,16 @@ pub(crate) fn main(a: CorpusArgs) -> Result<ExitCode> {
     let mut progs = discover(&repo, &a)?;
     repo.ensure_runtime(a.no_build)?;
     let jobs = a.jobs.unwrap_or_else(toolchain::cpus).max(1);
-    let lto = a.route == "lto";
     println!(
-        "== building {} corpus programs with kcsan{}",
+        "== building {} corpus programs with kcsan ({})",
         progs.len(),
-        if lto { " (clang-22, the LTO route)" } else { "" }
+        match a.route.as_str() {
+            "gcc" => "gcc",
+            "clang" => "clang-22",
+            _ => "clang-22, the LTO route",
+        }
     );
-    build_kcsan(&repo, &progs, jobs, lto)?;
+    build_kcsan(&repo, &progs, jobs, &a.route)?;
     if a.repro {
         println!(
             "== kcsan repro: a report at the defaults (up to {} runs), then {} runs at the defaults and {} focused; {} focused runs of each fixed twin",

@@ -25,13 +25,22 @@
 //! built by a unit test shares its thread's block.
 
 /// Byte offset of the skip count (`i64`) in the block.
-#[cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 pub(crate) const SKIP: usize = 0;
 /// Byte offset of the `assume_plain_writes_atomic` copy (`u8`, 0 or 1).
-#[cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 pub(crate) const WRITES_ATOMIC: usize = 8;
 /// Byte offset of the pending flag (`u8`: 1 while `gate & GATE_PENDING`).
-#[cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 pub(crate) const PENDING: usize = 9;
 
 /// The default of `assume_plain_writes_atomic`, the block's initial value.
@@ -171,6 +180,9 @@ mod imp {
     }
 }
 
-#[cfg_attr(all(target_arch = "x86_64", target_os = "linux"), allow(unused_imports))]
+#[cfg_attr(
+    all(target_arch = "x86_64", target_os = "linux"),
+    allow(unused_imports)
+)]
 pub(crate) use imp::pending;
 pub(crate) use imp::{set_pending, set_skip, set_writes_atomic, skip, writes_atomic};

@@ -69,7 +69,10 @@ pub(crate) fn window(addr: usize) -> usize {
 /// `slot + 2` with plain loads, which are the relaxed atomic loads of
 /// [`window_is_empty`] there.
 #[inline(always)]
-#[cfg_attr(not(all(target_arch = "x86_64", target_os = "linux")), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 pub(crate) fn table() -> *const usize {
     WATCHPOINTS.as_ptr().cast()
 }

@@ -8,12 +8,12 @@
 //! kernel. The `_pc` variants exist in libtsan's ABI; no compiler we support
 //! emits them, but they cost nothing and keep hand-written callers linking.
 //!
-//! The plain and volatile entry points are also `#[inline(always)]`. A call
-//! route link is unchanged by it (nothing in the runtime calls them); on the
-//! LTO route (`kcsan cc -flto` with clang, ARCHITECTURE.md "The LTO route")
-//! this crate is also built as LLVM bitcode whose functions carry
-//! `sanitize_thread`, and the linker's LTO then inlines these fast paths into
-//! the instrumented program, leaving only the rare paths as calls.
+//! On the LTO route (`kcsan cc -flto` with clang, ARCHITECTURE.md "The LTO
+//! route") this crate is also built as LLVM bitcode whose functions carry
+//! `sanitize_thread`, and the plain and volatile entry points `alwaysinline`
+//! (kcsan-cli's build.rs forces both: rustc ignores `#[inline]` on exported
+//! functions); the linker's LTO then inlines these fast paths into the
+//! instrumented program, leaving only the rare paths as calls.
 
 use core::ffi::{c_int, c_void};
 
@@ -31,7 +31,6 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $read(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ) }
@@ -42,7 +41,6 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $write(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::WRITE) }
@@ -53,7 +51,6 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $rw(addr: *mut c_void) {
             // SAFETY: the program is about to read and write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ_WRITE) }
@@ -64,7 +61,6 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $uread(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ) }
@@ -75,7 +71,6 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $uwrite(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::WRITE) }
@@ -86,7 +81,6 @@ macro_rules! plain_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $urw(addr: *mut c_void) {
             // SAFETY: the program is about to read and write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ_WRITE) }
@@ -97,7 +91,6 @@ macro_rules! plain_access {
         /// # Safety
         /// As the variant without pc.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $read_pc(addr: *mut c_void, _pc: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::READ) }
@@ -108,7 +101,6 @@ macro_rules! plain_access {
         /// # Safety
         /// As the variant without pc.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $write_pc(addr: *mut c_void, _pc: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_access(addr.cast(), $size, AccessType::WRITE) }
@@ -163,7 +155,6 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $read(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_volatile(addr, $size, AccessType::READ) }
@@ -174,7 +165,6 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $write(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_volatile(addr, $size, AccessType::WRITE) }
@@ -185,7 +175,6 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $uread(addr: *mut c_void) {
             // SAFETY: the program is about to read this memory.
             unsafe { check_volatile(addr, $size, AccessType::READ) }
@@ -196,7 +185,6 @@ macro_rules! volatile_access {
         /// # Safety
         /// Called by compiler instrumentation right before the access.
         #[unsafe(no_mangle)]
-        #[inline(always)]
         pub unsafe extern "C" fn $uwrite(addr: *mut c_void) {
             // SAFETY: the program is about to write this memory.
             unsafe { check_volatile(addr, $size, AccessType::WRITE) }
