@@ -15,8 +15,25 @@
 //!    `sigaction`/`signal` interposers) and the `DW.ref.*` personality
 //!    references (which live in COMDAT groups and must stay global). The
 //!    runtime's std becomes private to it, and its thread-local accesses are
-//!    `%fs`-relative as in a C program: the fast path costs what it costs in
-//!    the C build, on stable Rust.
+//!    `%fs`-relative as in a C program, on stable Rust.
+//!
+//! **Built for executables** (issue 12). The workspace's `libkcsan_rt.a` is
+//! compiled as position-independent code, because the same compilation also
+//! makes the cdylib. In PIC code rustc reaches the thread context with the
+//! general-dynamic TLS model: a `__tls_get_addr` call sequence, which the
+//! linker does rewrite to `%fs`-relative code in an executable, but only
+//! after the compiler has treated it as a call: every hook then keeps the
+//! address in a callee-saved register (a push and a pop) and pays
+//! `mov %fs:0; lea` before the access. The object is only ever linked into
+//! executables, so when the kcsan checkout is at hand (a workspace build, or
+//! no archive found at all), cargo kcsan links a build of the runtime made
+//! with `-Crelocation-model=pie` instead, in `target/cargo-kcsan/` of the
+//! checkout: initial-exec TLS, which the linker relaxes to one
+//! `decq %fs:OFF(%rax)` after a constant load, and no frame. That takes 4
+//! instructions off every plain read and 5 off every write (21 → 17 and
+//! 26 → 21 in callgrind; BENCHMARKS.md, "The Rust gap (issue 12)").
+//! `$KCSAN_RUNTIME_DIR` and an installed `kcsan`'s archive are linked as they
+//! were built.
 //!
 //! The object is cached next to the archive and redone when the archive is
 //! newer.
@@ -55,7 +72,7 @@ fn source_tree() -> PathBuf {
 /// in `target/release/`), else the one the `kcsan` command beside this binary
 /// (or on `PATH`) links (`kcsan runtime --dir`: an installed `kcsan` carries
 /// it embedded), else one built now from the kcsan checkout.
-fn archive() -> Result<PathBuf> {
+fn archive() -> Result<(PathBuf, Origin)> {
     if let Some(dir) = std::env::var_os("KCSAN_RUNTIME_DIR") {
         let a = PathBuf::from(dir).join(ARCHIVE);
         if !a.is_file() {
@@ -65,7 +82,7 @@ fn archive() -> Result<PathBuf> {
                 a.display()
             );
         }
-        return Ok(a);
+        return Ok((a, Origin::AsBuilt));
     }
     let exe = std::env::current_exe().context("cannot find the cargo-kcsan executable's path")?;
     if let Some(a) = exe
@@ -73,12 +90,37 @@ fn archive() -> Result<PathBuf> {
         .map(|d| d.join(ARCHIVE))
         .filter(|a| a.is_file())
     {
-        return Ok(a);
+        // A workspace build: the checkout that built it is at hand.
+        let origin = if has_source_tree() {
+            Origin::Checkout
+        } else {
+            Origin::AsBuilt
+        };
+        return Ok((a, origin));
     }
     if let Some(a) = from_kcsan_command(&exe) {
-        return Ok(a);
+        return Ok((a, Origin::AsBuilt));
     }
-    build_from_source()
+    Ok((build_from_source()?, Origin::ForExecutables))
+}
+
+/// What the object is made from, given where the archive was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// `$KCSAN_RUNTIME_DIR` or an installed `kcsan`'s archive: linked as it
+    /// was built (position-independent).
+    AsBuilt,
+    /// The workspace's archive, beside cargo-kcsan: the object is made from
+    /// the build for executables ([`build_from_source`]) of the same
+    /// checkout, falling back to this archive if that build fails.
+    Checkout,
+    /// The archive is already the build for executables.
+    ForExecutables,
+}
+
+/// Whether the kcsan checkout this binary was built from is still there.
+fn has_source_tree() -> bool {
+    source_tree().join("crates/kcsan-rt/Cargo.toml").is_file()
 }
 
 /// The `kcsan` command: the one beside `exe` (cargo-kcsan; both are
@@ -117,13 +159,17 @@ fn from_kcsan_command(exe: &Path) -> Option<PathBuf> {
     Some(dir.join(ARCHIVE)).filter(|a| a.is_file())
 }
 
-/// Builds the runtime with plain cargo from the checkout, in its own target
-/// directory (so it never waits for, or is rebuilt by, the user's build), with
-/// every variable that could instrument or redirect it removed.
+/// Builds the runtime for executables with plain cargo from the checkout, in
+/// its own target directory (so it never waits for, or is rebuilt by, the
+/// user's build or the workspace's), with every variable that could
+/// instrument or redirect it removed, and `-Crelocation-model=pie` (see the
+/// module documentation: local TLS without a frame in every hook). Only the
+/// staticlib is made: position-independent-executable code has no place in
+/// the cdylib.
 fn build_from_source() -> Result<PathBuf> {
     let root = source_tree();
     let manifest = root.join("Cargo.toml");
-    if !root.join("crates/kcsan-rt/Cargo.toml").is_file() {
+    if !has_source_tree() {
         bail!(
             "cannot find the kcsan runtime: no {ARCHIVE} next to cargo-kcsan and no kcsan \
              checkout at {}; set KCSAN_RUNTIME_DIR to the directory holding {ARCHIVE}",
@@ -132,11 +178,14 @@ fn build_from_source() -> Result<PathBuf> {
     }
     let target_dir = root.join("target/cargo-kcsan");
     let mut cmd = Command::new("cargo");
-    cmd.args(["build", "--release", "--quiet", "-p", "kcsan-rt"])
+    cmd.args(["rustc", "--release", "--quiet", "-p", "kcsan-rt", "--lib"])
+        .args(["--crate-type", "staticlib"])
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(&target_dir)
+        // The checkout's cargo configuration, not the user's project's.
+        .current_dir(&root);
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -152,11 +201,16 @@ fn build_from_source() -> Result<PathBuf> {
     ] {
         cmd.env_remove(var);
     }
+    // For every crate of the runtime (kcsan-core's cold paths too), so that the
+    // build is one consistent set; build scripts are executables as well.
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", "-Crelocation-model=pie");
     eprintln!(
-        "cargo kcsan: building the kcsan runtime in {}",
+        "cargo kcsan: building the kcsan runtime for executables in {}",
         target_dir.display()
     );
+    // stdout is `cargo kcsan runtime`'s answer (a path): keep cargo off it.
     let status = cmd
+        .stdout(std::process::Stdio::null())
         .status()
         .context("cannot run cargo to build the kcsan runtime")?;
     if !status.success() {
@@ -175,18 +229,31 @@ fn modified(p: &Path) -> Option<std::time::SystemTime> {
 
 /// The localized runtime object, made (or remade) if needed.
 pub(crate) fn object() -> Result<PathBuf> {
-    let archive = archive()?;
+    let (archive, origin) = archive()?;
     let object = archive.with_file_name(OBJECT);
     if let (Some(o), Some(a)) = (modified(&object), modified(&archive))
         && o >= a
     {
         return Ok(object);
     }
-    localize(&archive, &object).with_context(|| {
+    // The workspace's archive changed (or the object is new): make the object
+    // from the build for executables of the same sources.
+    let source = match origin {
+        Origin::Checkout => build_from_source().unwrap_or_else(|e| {
+            eprintln!(
+                "cargo kcsan: warning: {e:#}; linking {} as it is (position-independent: \
+                 slower hooks)",
+                archive.display()
+            );
+            archive.clone()
+        }),
+        Origin::AsBuilt | Origin::ForExecutables => archive.clone(),
+    };
+    localize(&source, &object).with_context(|| {
         format!(
             "while making {} from {}",
             object.display(),
-            archive.display()
+            source.display()
         )
     })?;
     Ok(object)

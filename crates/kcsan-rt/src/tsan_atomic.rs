@@ -88,6 +88,68 @@ fn failure_order(mo: c_int) -> Ordering {
     load_order(mo)
 }
 
+// ===== The orders the operations are performed with =====
+//
+// On x86-64 the memory order changes no instruction but a store's: every
+// load is a `mov`, every read-modify-write a locked instruction (`lock xadd`,
+// `lock cmpxchg`, `xchg`), which is sequentially consistent whatever the
+// program asked for, and a store is a `mov` unless it is seq_cst (`xchg`).
+// Passing the program's order through anyway made LLVM dispatch on it at run
+// time between identical instructions: a jump table in every read-modify-write
+// hook, and an out-of-line `core::sync::atomic::atomic_compare_exchange` with
+// two jump tables behind every compare-exchange (about 20 instructions of the
+// 62 of `__tsan_atomic32_compare_exchange_val`, which every `Mutex::lock` of a
+// Rust program calls; issue 12). So on x86-64 these ask for the order the
+// hardware gives anyway, which is never weaker than the program's; elsewhere
+// they pass the program's order. The weak-memory model still sees the
+// program's order (`atomic_memorder`).
+
+/// The order a load is performed with: see above.
+#[inline(always)]
+fn exec_load_order(mo: c_int) -> Ordering {
+    if cfg!(target_arch = "x86_64") {
+        SeqCst
+    } else {
+        load_order(mo)
+    }
+}
+
+/// The order a store is performed with: see above. On x86-64 a seq_cst store
+/// (or an unknown order, taken as seq_cst) stays one; any other is a plain
+/// `mov`, which is what a release store is.
+#[inline(always)]
+fn exec_store_order(mo: c_int) -> Ordering {
+    if cfg!(target_arch = "x86_64") {
+        match store_order(mo) {
+            SeqCst => SeqCst,
+            _ => Release,
+        }
+    } else {
+        store_order(mo)
+    }
+}
+
+/// The order a read-modify-write is performed with: see above.
+#[inline(always)]
+fn exec_rmw_order(mo: c_int) -> Ordering {
+    if cfg!(target_arch = "x86_64") {
+        SeqCst
+    } else {
+        order(mo)
+    }
+}
+
+/// The success and failure orders a compare-exchange is performed with: see
+/// above.
+#[inline(always)]
+fn exec_cas_orders(mo: c_int, fail_mo: c_int) -> (Ordering, Ordering) {
+    if cfg!(target_arch = "x86_64") {
+        (SeqCst, SeqCst)
+    } else {
+        (order(mo), failure_order(fail_mo))
+    }
+}
+
 // ===== Primitive operations per width =====
 
 /// An integer type on which the runtime performs atomic operations through a
@@ -418,8 +480,8 @@ unsafe fn checked_load<T: AtomicInt>(a: *const T, mo: c_int) -> T {
     unsafe { check(a, AccessType::READ) };
     // SAFETY:
     // - `a` meets `AtomicInt`'s contract (ours);
-    // - `load_order` only returns orders legal for a load.
-    unsafe { T::load(a, load_order(mo)) }
+    // - `exec_load_order` only returns orders legal for a load.
+    unsafe { T::load(a, exec_load_order(mo)) }
 }
 
 /// The body of `__tsan_atomicN_store`: a marked write, then the store.
@@ -434,8 +496,8 @@ unsafe fn checked_store<T: AtomicInt>(a: *mut T, v: T, mo: c_int) {
     unsafe { check(a, AccessType::WRITE) };
     // SAFETY:
     // - `a` meets `AtomicInt`'s contract (ours);
-    // - `store_order` only returns orders legal for a store.
-    unsafe { T::store(a, v, store_order(mo)) }
+    // - `exec_store_order` only returns orders legal for a store.
+    unsafe { T::store(a, v, exec_store_order(mo)) }
 }
 
 /// The body of exchange and `fetch_*`: a marked read-write, then `op`; returns
@@ -457,7 +519,7 @@ unsafe fn checked_rmw<T: AtomicInt>(
     // SAFETY:
     // - `a` meets `AtomicInt`'s contract (ours); every order is legal for a
     //   read-modify-write.
-    unsafe { op(a, v, order(mo)) }
+    unsafe { op(a, v, exec_rmw_order(mo)) }
 }
 
 /// The body of all three compare-exchange forms: a marked read-write (even if
@@ -479,11 +541,11 @@ unsafe fn checked_cas<T: AtomicInt>(
     // SAFETY:
     // - `a..a + size_of::<T>()` is the object about to be accessed (our contract).
     unsafe { check(a, AccessType::READ_WRITE) };
-    let (success, failure) = (order(mo), failure_order(fail_mo));
+    let (success, failure) = exec_cas_orders(mo, fail_mo);
     if weak {
         // SAFETY:
         // - `a` meets `AtomicInt`'s contract (ours);
-        // - `failure_order` never returns `Release` or `AcqRel`.
+        // - `exec_cas_orders` never returns `Release` or `AcqRel` as the failure order.
         unsafe { T::compare_exchange_weak(a, c, v, success, failure) }
     } else {
         // SAFETY: as for the weak form just above.
