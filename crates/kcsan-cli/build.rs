@@ -10,16 +10,19 @@
 //! debug sections are stripped: the runtime's own frames are recognised by
 //! their symbol names, and the Rust std DWARF inside it is most of its size.
 //!
-//! For the LTO route (`kcsan cc -flto` with clang) the `kcsan_rt` crate is
-//! then compiled once more, in the same target directory, as LLVM bitcode
-//! (`-Clinker-plugin-lto`) whose functions all carry `sanitize_thread`
-//! (without it LLVM refuses to inline them into instrumented code: the
-//! attribute must match). Only that crate is rebuilt (`cargo rustc` flags
-//! apply to the final crate), so its bitcode refers to the very `kcsan_core`
-//! symbols of the native archive embedded above; the linker takes the
-//! `__tsan_*` fast paths from the bitcode and everything else from the
-//! archive. If this build fails, `kcsan` is built without the LTO route and
-//! says so when asked for it.
+//! For the LTO route (`kcsan cc -flto` with clang, `cargo kcsan --lto`) the
+//! `kcsan-access` crate (the plain and volatile access entry points, linked
+//! into the runtime) is then compiled once more, in the same target
+//! directory, as LLVM bitcode (`-Clinker-plugin-lto`) whose functions all
+//! carry `sanitize_thread` (without it LLVM refuses to inline them into
+//! instrumented code: the attribute must match) and whose entry points are
+//! `alwaysinline`. Only that crate is rebuilt (`cargo rustc` flags apply to
+//! the final crate), and with the runtime's features, so its bitcode refers
+//! to the very `kcsan_core` symbols of the native archive embedded above
+//! (checked below by the crates' file names, which carry their metadata
+//! hash); the linker takes the entry points from the bitcode and everything
+//! else from the archive. If this build fails, `kcsan` is built without the
+//! LTO route and says so when asked for it.
 
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,7 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     for watched in [
         "crates/kcsan-rt",
+        "crates/kcsan-access",
         "crates/kcsan-core",
         "crates/kcsan-symbolize",
         "include/kcsan.h",
@@ -109,9 +113,10 @@ fn nested_cargo(root: &Path, target: &Path, args: &[&str], rustc_args: &[&str]) 
     cmd
 }
 
-/// Builds `kcsan_rt` as bitcode for the LTO route (see the file comment)
-/// and returns its modules, copied into `out`; none if it cannot be built.
+/// Builds `kcsan-access` as bitcode for the LTO route (see the file comment)
+/// and returns its module, copied into `out`; none if it cannot be built.
 fn lto_bitcode(root: &Path, target: &Path, out: &Path) -> Vec<PathBuf> {
+    let native = std::fs::read(target.join("release/libkcsan_rt.a")).unwrap_or_default();
     let mut flags: Vec<String> = [
         "-Clinker-plugin-lto",
         "-Cpasses=forceattrs",
@@ -129,12 +134,22 @@ fn lto_bitcode(root: &Path, target: &Path, out: &Path) -> Vec<PathBuf> {
     let status = nested_cargo(
         root,
         target,
-        &["rustc", "-p", "kcsan-rt", "--crate-type", "staticlib"],
+        &[
+            "rustc",
+            "-p",
+            "kcsan-access",
+            // kcsan-core as the runtime builds it, so that its symbols are
+            // the archive's.
+            "--features",
+            "kcsan-core/symbolize",
+            "--crate-type",
+            "staticlib",
+        ],
         &flags,
     )
     .status();
     let archive = match status {
-        Ok(s) if s.success() => std::fs::read(target.join("release/libkcsan_rt.a")),
+        Ok(s) if s.success() => std::fs::read(target.join("release/libkcsan_access.a")),
         other => {
             println!("cargo:warning=the LTO route's runtime bitcode was not built ({other:?})");
             return Vec::new();
@@ -143,23 +158,44 @@ fn lto_bitcode(root: &Path, target: &Path, out: &Path) -> Vec<PathBuf> {
     let Ok(archive) = archive else {
         return Vec::new();
     };
+    // The bitcode's calls name kcsan_core's symbols, whose hash is the
+    // crate's metadata hash, also in the objects' file names: they must be
+    // the native archive's.
+    let core_of = |ar: &[u8]| -> Vec<String> {
+        let mut v: Vec<String> = archive_members(ar)
+            .into_iter()
+            .filter_map(|(name, _)| name.split('.').next().map(str::to_owned))
+            .filter(|n| n.starts_with("kcsan_core-"))
+            .collect();
+        v.dedup();
+        v
+    };
+    if core_of(&archive) != core_of(&native) || core_of(&native).is_empty() {
+        println!(
+            "cargo:warning=the LTO route's bitcode was built against another kcsan-core than the \
+             runtime archive ({:?} vs {:?}); the LTO route is left out",
+            core_of(&archive),
+            core_of(&native)
+        );
+        return Vec::new();
+    }
     let mut modules = Vec::new();
-    for member in archive_members(&archive) {
-        // Raw LLVM bitcode: the crate's own modules (its dependencies are
-        // native objects from their rlibs).
-        if member.starts_with(b"BC\xC0\xDE") {
-            let path = out.join(format!("kcsan_rt_lto_{}.o", modules.len()));
+    for (name, member) in archive_members(&archive) {
+        // The crate's own module, in LLVM bitcode (not the allocator shim
+        // every staticlib gets, nor its dependencies' native objects).
+        if name.contains(".kcsan_access.") && member.starts_with(b"BC\xC0\xDE") {
+            let path = out.join(format!("kcsan_access_lto_{}.o", modules.len()));
             std::fs::write(&path, member).expect("OUT_DIR is writable");
             modules.push(path);
         }
     }
     if modules.is_empty() {
-        println!("cargo:warning=the LTO route's runtime bitcode has no LLVM modules");
+        println!("cargo:warning=the LTO route's runtime bitcode has no LLVM module");
     }
     modules
 }
 
-/// The entry points of kcsan-rt/src/tsan.rs that the LTO route inlines: every
+/// The entry points of kcsan-access that the LTO route inlines: every
 /// plain and volatile access of every size.
 fn inlined_entry_points() -> impl Iterator<Item = String> {
     const KINDS: [&str; 10] = [
@@ -179,12 +215,14 @@ fn inlined_entry_points() -> impl Iterator<Item = String> {
         .flat_map(|k| [1, 2, 4, 8, 16].map(|n| format!("__tsan_{k}{n}")))
 }
 
-/// The members of a GNU `ar` archive, in order (contents only).
-fn archive_members(ar: &[u8]) -> Vec<&[u8]> {
+/// The members of a GNU `ar` archive, in order: name and contents (the
+/// symbol table and the long-name table left out).
+fn archive_members(ar: &[u8]) -> Vec<(String, &[u8])> {
     let mut members = Vec::new();
     if !ar.starts_with(b"!<arch>\n") {
         return members;
     }
+    let mut long_names: &[u8] = &[];
     let mut at = 8;
     while at + 60 <= ar.len() {
         let header = &ar[at..at + 60];
@@ -194,7 +232,22 @@ fn archive_members(ar: &[u8]) -> Vec<&[u8]> {
             .unwrap_or(0);
         let start = at + 60;
         let end = (start + size).min(ar.len());
-        members.push(&ar[start..end]);
+        let data = &ar[start..end];
+        let raw = String::from_utf8_lossy(&header[..16]).trim_end().to_owned();
+        if raw == "//" {
+            long_names = data;
+        } else if raw != "/" && raw != "/SYM64/" {
+            let name = match raw.strip_prefix('/').and_then(|n| n.parse::<usize>().ok()) {
+                // "/123": offset into the long-name table, ended by "/\n".
+                Some(off) => long_names
+                    .get(off..)
+                    .and_then(|t| t.split(|&b| b == b'\n').next())
+                    .map(|n| String::from_utf8_lossy(n).trim_end_matches('/').to_owned())
+                    .unwrap_or_default(),
+                None => raw.trim_end_matches('/').to_owned(),
+            };
+            members.push((name, data));
+        }
         // Members are 2-byte aligned.
         at = end + (end & 1);
     }

@@ -34,6 +34,9 @@ Options (before or after the command, before a `--`):
                                  default: nightly on a nightly toolchain
   --build-std                    nightly route: rebuild and instrument std too
                                  (needs rust-src)
+  --lto                          the LTO route: the runtime's checks inlined into
+                                 the program (linker-plugin LTO with clang-22 and
+                                 lld; needs `kcsan`; stable route)
   -h, --help                     print this help
   -V, --version                  print the version
 
@@ -51,6 +54,9 @@ struct Options {
     instrument_c: Vec<String>,
     route: Option<String>,
     build_std: bool,
+    /// The LTO route: `-Clinker-plugin-lto`, clang and lld, the access
+    /// entry points' bitcode.
+    lto: bool,
 }
 
 /// The cargo subcommands cargo kcsan runs (with cargo's aliases).
@@ -139,6 +145,7 @@ fn own_option(
         "--instrument-c" => opts.instrument_c.extend(list(value("PKG")?)),
         "--route" => opts.route = Some(value("stable|nightly")?),
         "--build-std" => opts.build_std = true,
+        "--lto" => opts.lto = true,
         _ => return Ok(false),
     }
     Ok(true)
@@ -210,6 +217,29 @@ fn choose_route(opts: &Options, tc: &Toolchain) -> Result<Route> {
         );
     }
     Ok(route)
+}
+
+/// The linker of the LTO route: `KCSAN_CC` if set (a clang of LLVM 22 or
+/// later), else clang-22; it must find lld.
+fn lto_linker() -> Result<String> {
+    let clang = std::env::var("KCSAN_CC")
+        .ok()
+        .filter(|c| c.contains("clang"))
+        .unwrap_or_else(|| "clang-22".to_owned());
+    let lld = Command::new(&clang)
+        .arg("-print-prog-name=ld.lld")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|p| PathBuf::from(p.trim()))
+        .filter(|p| p.is_absolute() && p.is_file());
+    if lld.is_none() {
+        bail!(
+            "--lto links with {clang} and lld, which were not found: install clang-22 and lld-22 \
+             (scripts/setup.sh does), or set KCSAN_CC to a clang of LLVM 22 or later"
+        );
+    }
+    Ok(clang)
 }
 
 /// The parts of `cargo metadata` cargo kcsan needs.
@@ -398,7 +428,23 @@ pub(crate) fn main() -> Result<ExitCode> {
         cargo_args.insert(0, "-Zbuild-std".into());
     }
 
-    let runtime = crate::runtime::object()?;
+    // The LTO route links the access entry points as bitcode, which rustc's
+    // LLVM must be able to read and whose few calls into std must find the
+    // program's std: the stable route, with the toolchain the runtime was
+    // built with (checked by the link).
+    let lto = if opts.lto {
+        if route != Route::Stable {
+            bail!("--lto works on the stable route (--route stable), not with -Zsanitizer");
+        }
+        let (bitcode, object) = crate::runtime::lto_objects()?;
+        Some((bitcode, object, lto_linker()?))
+    } else {
+        None
+    };
+    let runtime = match &lto {
+        Some((_, object, _)) => object.clone(),
+        None => crate::runtime::object()?,
+    };
     let mut instrument: Vec<String> = meta
         .members
         .iter()
@@ -425,6 +471,10 @@ pub(crate) fn main() -> Result<ExitCode> {
     );
     let mut cmd = Command::new(&cargo);
     cmd.arg(command).args(&cargo_args);
+    if let Some((bitcode, _, linker)) = &lto {
+        cmd.env(wrapper::LTO_BITCODE_ENV, bitcode)
+            .env(wrapper::LTO_LINKER_ENV, linker);
+    }
     cmd.env(wrapper::ROLE_ENV, "rustc")
         .env(wrapper::ROUTE_ENV, route.name())
         .env(wrapper::INSTRUMENT_ENV, instrument.join(","))
@@ -500,8 +550,9 @@ pub(crate) fn main() -> Result<ExitCode> {
     let rustflags = vec![
         "--cfg=kcsan".to_owned(),
         format!(
-            "--cfg=kcsan_build=\"{}-{}-{stamp}\"",
+            "--cfg=kcsan_build=\"{}{}-{}-{stamp}\"",
             route.name(),
+            if lto.is_some() { "-lto" } else { "" },
             list.join("+")
         ),
     ];

@@ -317,3 +317,164 @@ fn localize(archive: &Path, object: &Path) -> Result<()> {
     }
     result
 }
+
+/// The runtime of `cargo kcsan --lto` (GUIDE §8, ARCHITECTURE "The LTO
+/// route"): the bitcode of the plain and volatile entry points, which the
+/// linker inlines into the program, and an object made as [`object`] makes
+/// its own, from the archive built with that bitcode (the runtime embedded in
+/// `kcsan`: `kcsan runtime --lto-dir`), minus the entry points' native code,
+/// with the symbols the bitcode calls left global.
+pub(crate) fn lto_objects() -> Result<(PathBuf, PathBuf)> {
+    let exe = std::env::current_exe().context("cannot find the cargo-kcsan executable's path")?;
+    let kcsan = kcsan_command(&exe);
+    let out = Command::new(&kcsan)
+        .args(["runtime", "--lto-dir"])
+        .output()
+        .with_context(|| {
+            format!(
+                "--lto needs the `kcsan` command (beside cargo-kcsan or on PATH): cannot run {}",
+                kcsan.display()
+            )
+        })?;
+    if !out.status.success() {
+        bail!(
+            "--lto: `{} runtime --lto-dir` failed: {}",
+            kcsan.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim_end());
+    let archive = dir.join(ARCHIVE);
+    let bitcode = dir.join("lto").join(LTO_BITCODE);
+    if !archive.is_file() || !bitcode.is_file() {
+        bail!(
+            "--lto: {} has no {ARCHIVE} and lto/{LTO_BITCODE}: this kcsan was built without \
+             the LTO route",
+            dir.display()
+        );
+    }
+    let object = dir.join(LTO_OBJECT);
+    if !(modified(&object) >= modified(&archive) && modified(&object).is_some()) {
+        localize_lto(&archive, &object).with_context(|| {
+            format!(
+                "while making {} from {}",
+                object.display(),
+                archive.display()
+            )
+        })?;
+    }
+    Ok((bitcode, object))
+}
+
+/// The kcsan-access bitcode, as `kcsan` unpacks it.
+const LTO_BITCODE: &str = "kcsan_access_lto_0.o";
+/// The localized object for `--lto` links.
+const LTO_OBJECT: &str = "libkcsan_rt-rust-lto.o";
+
+/// Output of a tool, or an error naming it.
+fn tool_output(cmd: &mut Command, tool: &str) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| anyhow::anyhow!("cannot run `{tool}` ({e}); cargo kcsan needs binutils"))?;
+    if !out.status.success() {
+        bail!(
+            "`{tool}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// [`localize`] for the LTO route: the archive's kcsan-access members are
+/// left out (the bitcode defines the same entry points), and every symbol
+/// they call that a kcsan crate of the archive defines stays global, so that
+/// the bitcode's calls find it. The archive's std stays private as before.
+fn localize_lto(archive: &Path, object: &Path) -> Result<()> {
+    let dir = object.parent().unwrap_or(Path::new("."));
+    let tmp = |what: &str| dir.join(format!(".{LTO_OBJECT}.{}.{what}", std::process::id()));
+    let (copy, merged, localized, keep, member) = (
+        tmp("a"),
+        tmp("merged.o"),
+        tmp("local.o"),
+        tmp("keep"),
+        tmp("member.o"),
+    );
+    let result = (|| {
+        std::fs::copy(archive, &copy)
+            .with_context(|| format!("cannot copy {}", archive.display()))?;
+        let members: Vec<String> = tool_output(Command::new("ar").arg("t").arg(&copy), "ar t")?
+            .lines()
+            .filter(|m| m.starts_with("kcsan_access-"))
+            .map(str::to_owned)
+            .collect();
+        if members.is_empty() {
+            bail!("{} has no kcsan-access object", archive.display());
+        }
+        // What the entry points call.
+        let mut wanted = std::collections::BTreeSet::new();
+        for m in &members {
+            let bytes = std::process::Command::new("ar")
+                .arg("p")
+                .arg(&copy)
+                .arg(m)
+                .output()
+                .context("cannot run `ar p`")?
+                .stdout;
+            std::fs::write(&member, bytes)?;
+            for line in tool_output(Command::new("nm").arg("-u").arg(&member), "nm -u")?.lines() {
+                if let Some(sym) = line.split_whitespace().last() {
+                    wanted.insert(sym.to_owned());
+                }
+            }
+        }
+        run_tool(
+            Command::new("ar").arg("d").arg(&copy).args(&members),
+            "ar d",
+        )?;
+        // Those a kcsan crate defines (`nm -A`: "archive:member: value type name").
+        let mut keep_list: Vec<String> = KEEP_GLOBAL.iter().map(|s| s.to_string()).collect();
+        for line in tool_output(
+            Command::new("nm").args(["-A", "--defined-only"]).arg(&copy),
+            "nm -A",
+        )?
+        .lines()
+        {
+            let mut parts = line.split_whitespace();
+            let (Some(file), Some(sym)) = (parts.next(), parts.last()) else {
+                continue;
+            };
+            let member_name = file.trim_end_matches(':').rsplit(':').next().unwrap_or("");
+            if member_name.starts_with("kcsan_") && wanted.contains(sym) {
+                keep_list.push(sym.to_owned());
+            }
+        }
+        std::fs::write(&keep, keep_list.join("\n") + "\n")
+            .with_context(|| format!("cannot write {}", keep.display()))?;
+        run_tool(
+            Command::new("ld")
+                .args(["-r", "--whole-archive"])
+                .arg(&copy)
+                .arg("-o")
+                .arg(&merged),
+            "ld -r",
+        )?;
+        run_tool(
+            Command::new("objcopy")
+                .args(["-R", ".llvmbc", "-R", ".llvmcmd", "-w"])
+                .args(["--redefine-sym", "__real_memcpy=memcpy"])
+                .args(["--redefine-sym", "__real_memmove=memmove"])
+                .args(["--redefine-sym", "__real_memset=memset"])
+                .arg(format!("--keep-global-symbols={}", keep.display()))
+                .arg(&merged)
+                .arg(&localized),
+            "objcopy",
+        )?;
+        std::fs::rename(&localized, object)
+            .with_context(|| format!("cannot create {}", object.display()))
+    })();
+    for f in [&copy, &merged, &localized, &keep, &member] {
+        let _ = std::fs::remove_file(f);
+    }
+    result
+}

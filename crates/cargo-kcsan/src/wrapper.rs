@@ -21,6 +21,10 @@ pub(crate) const INSTRUMENT_ENV: &str = "CARGO_KCSAN_INSTRUMENT";
 pub(crate) const ROUTE_ENV: &str = "CARGO_KCSAN_ROUTE";
 /// The runtime object to link into executables.
 pub(crate) const RUNTIME_ENV: &str = "CARGO_KCSAN_RUNTIME";
+/// `--lto`: the access entry points' bitcode, linked into executables.
+pub(crate) const LTO_BITCODE_ENV: &str = "CARGO_KCSAN_LTO_BITCODE";
+/// `--lto`: the clang that links executables (with lld).
+pub(crate) const LTO_LINKER_ENV: &str = "CARGO_KCSAN_LTO_LINKER";
 /// The user's own `RUSTC_WRAPPER` (sccache, ...), which we chain to.
 pub(crate) const INNER_WRAPPER_ENV: &str = "CARGO_KCSAN_INNER_WRAPPER";
 
@@ -83,6 +87,9 @@ fn remove_strip(args: &mut Vec<OsString>) {
 /// What the wrapper does to one rustc call.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Plan {
+    /// A crate of the program (not a build script, proc macro or their
+    /// dependencies).
+    is_target: bool,
     instrument: bool,
     link_runtime: bool,
     allow_abi_mismatch: bool,
@@ -105,6 +112,7 @@ fn plan(args: &[OsString], package: &str, instrument: &[&str], route: Route) -> 
     let instrument = !ours && (route == Route::NightlyBuildStd || instrument.contains(&package));
     let is_exe = types.iter().any(|t| t == "bin") || args.iter().any(|a| a == "--test");
     Plan {
+        is_target: true,
         instrument,
         link_runtime: is_exe,
         // An uninstrumented crate may sit above an instrumented one (a
@@ -137,8 +145,24 @@ pub(crate) fn main() -> ExitCode {
     if plan.allow_abi_mismatch {
         args.push("-Cunsafe-allow-abi-mismatch=sanitizer".into());
     }
+    // The LTO route: every crate of the program is LLVM bitcode, which the
+    // linker (clang with lld) optimises with the access entry points'
+    // bitcode, inlining them into the instrumented code.
+    let lto_bitcode = std::env::var_os(LTO_BITCODE_ENV).filter(|b| !b.is_empty());
+    if lto_bitcode.is_some() && plan.is_target {
+        args.push("-Clinker-plugin-lto".into());
+    }
     if plan.link_runtime {
         remove_strip(&mut args);
+        if let Some(bitcode) = &lto_bitcode {
+            let mut linker = OsString::from("-Clinker=");
+            linker.push(std::env::var_os(LTO_LINKER_ENV).unwrap_or_else(|| "clang-22".into()));
+            args.push(linker);
+            args.push("-Clink-arg=-fuse-ld=lld".into());
+            let mut arg = OsString::from("-Clink-arg=");
+            arg.push(bitcode);
+            args.push(arg);
+        }
         let mut arg = OsString::from("-Clink-arg=");
         arg.push(std::env::var_os(RUNTIME_ENV).unwrap_or_default());
         args.push(arg);

@@ -25,7 +25,7 @@ fn exe_dir() -> Result<PathBuf> {
 static EMBEDDED_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libkcsan_rt.a"));
 /// `include/kcsan.h`, embedded.
 static EMBEDDED_HEADER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kcsan.h"));
-/// The `kcsan_rt` crate as LLVM bitcode, for the LTO route (build.rs,
+/// The `kcsan-access` crate as LLVM bitcode, for the LTO route (build.rs,
 /// `cmd/lto.rs`); empty if this binary was built without it.
 static EMBEDDED_LTO: &[&[u8]] = include!(concat!(env!("OUT_DIR"), "/lto_bitcode.rs"));
 /// A digest of the embedded files (build.rs).
@@ -46,7 +46,7 @@ pub(crate) fn embedded_lto() -> Result<Option<(PathBuf, Vec<PathBuf>)>> {
 }
 
 fn lto_module_name(i: usize) -> String {
-    format!("kcsan_rt_lto_{i}.o")
+    format!("kcsan_access_lto_{i}.o")
 }
 
 /// Where a runtime comes from, for `kcsan --version` and errors.

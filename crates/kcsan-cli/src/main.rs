@@ -111,6 +111,11 @@ enum Cmd {
         /// Print only the directory of libkcsan_rt.a.
         #[arg(long)]
         dir: bool,
+        /// Print only the directory of the runtime the LTO route links (the
+        /// embedded one, unpacked: libkcsan_rt.a and lto/, the bitcode of
+        /// the access entry points); `cargo kcsan --lto` asks for it.
+        #[arg(long, conflicts_with = "dir")]
+        lto_dir: bool,
     },
     /// Print the manual page (roff), as `scripts/install.sh` installs it.
     #[command(hide = true)]
@@ -150,7 +155,17 @@ fn print_man() -> anyhow::Result<ExitCode> {
 }
 
 /// `kcsan runtime`: which runtime archive and header a build would use.
-fn print_runtime(dir_only: bool) -> anyhow::Result<ExitCode> {
+fn print_runtime(dir_only: bool, lto_dir: bool) -> anyhow::Result<ExitCode> {
+    if lto_dir {
+        let Some((lib, _)) = locate::embedded_lto()? else {
+            anyhow::bail!(
+                "this kcsan was built without the LTO route's runtime (its build could not \
+                 compile kcsan-access to LLVM bitcode)"
+            );
+        };
+        println!("{}", lib.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let (dir, source) = locate::runtime()?;
     if dir_only {
         println!("{}", dir.display());
@@ -168,6 +183,13 @@ fn print_runtime(dir_only: bool) -> anyhow::Result<ExitCode> {
             "kcsan {} (embedded runtime {})",
             env!("CARGO_PKG_VERSION"),
             locate::EMBEDDED_ID
+        );
+        println!(
+            "LTO route: {}",
+            match locate::embedded_lto()? {
+                Some((lib, _)) => format!("the embedded runtime, unpacked in {}", lib.display()),
+                None => "not available (built without the access entry points' bitcode)".into(),
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -217,7 +239,7 @@ fn main() -> ExitCode {
         Cmd::Repro(args) => cmd::repro::main(args),
         Cmd::Ctl { list: true, .. } => cmd::ctl::list(),
         Cmd::Ctl { pid, command, .. } => cmd::ctl::main(pid.unwrap_or_default(), &command),
-        Cmd::Runtime { dir } => print_runtime(dir),
+        Cmd::Runtime { dir, lto_dir } => print_runtime(dir, lto_dir),
         Cmd::Man => print_man(),
         Cmd::Flags { markdown } => cmd::flags::print(markdown)
             .map(|()| ExitCode::SUCCESS)

@@ -3,7 +3,9 @@
 //! API behind `include/kcsan.h`.
 //!
 //! Link it instead of libtsan (`kcsan cc` does). This layer is deliberately
-//! boring: each entry point is a one-line forward into [`kcsan_core`].
+//! boring: each entry point is a one-line forward into [`kcsan_core`]. The
+//! plain and volatile accesses' entry points are in [`kcsan_access`] (a crate
+//! of their own for the LTO route), linked in here.
 
 pub mod annotate;
 pub mod exit;
@@ -11,8 +13,6 @@ pub mod intercept;
 pub mod signal;
 pub mod tsan;
 pub mod tsan_atomic;
-
-use kcsan_core::AccessType;
 
 /// Everything the runtime allocates comes from its own heap, not from the C
 /// library's `malloc`: reports are made from signal handlers that may have
@@ -22,15 +22,6 @@ use kcsan_core::AccessType;
 #[global_allocator]
 static HEAP: kcsan_core::heap::RuntimeHeap = kcsan_core::heap::RuntimeHeap;
 
-/// Checks a marked access unless `ignore_atomics` is set, in which case marked
-/// accesses make no further runtime call (as in the kernel).
-///
-/// # Safety
-/// As [`kcsan_core::check_access`].
-#[inline(always)]
-pub(crate) unsafe fn check_marked(ptr: *const u8, size: usize, ty: AccessType) {
-    if !kcsan_core::ignore_atomics() {
-        // SAFETY: forwarded from the caller.
-        unsafe { kcsan_core::check_access(ptr, size, ty.with(AccessType::ATOMIC)) };
-    }
-}
+/// Marked accesses are checked as the plain and volatile entry points check
+/// them (`ignore_atomics` applies).
+pub(crate) use kcsan_access::check_marked;

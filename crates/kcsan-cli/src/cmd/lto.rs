@@ -2,9 +2,9 @@
 //! runtime's `__tsan_*` fast paths are inlined into the program, so an
 //! instrumented access costs a few inline instructions instead of a call.
 //!
-//! How (ARCHITECTURE.md, "The LTO route"): `kcsan` carries the `kcsan_rt`
-//! crate as LLVM bitcode beside its native archive, both from one build
-//! (build.rs). At an LTO link the bitcode modules go first on the command
+//! How (ARCHITECTURE.md, "The LTO route"): `kcsan` carries the
+//! `kcsan-access` crate (the plain and volatile entry points) as LLVM bitcode
+//! beside its native archive, both from one build (build.rs). At an LTO link the bitcode modules go first on the command
 //! line, so the linker takes the entry points from them and inlines them
 //! into the program's bitcode; the rare paths they call (watchpoint setup,
 //! reports) and the rest of the runtime come from the native archive as on
