@@ -456,7 +456,7 @@ pub(crate) fn main() -> Result<ExitCode> {
 
     // One line, so that a log says what was checked and how.
     eprintln!(
-        "cargo kcsan: instrumenting {} ({} route{}); runtime {}",
+        "cargo kcsan: instrumenting {} ({} route{}){}; runtime {}",
         if route == Route::NightlyBuildStd {
             "every crate of the program, std included".to_owned()
         } else {
@@ -466,6 +466,11 @@ pub(crate) fn main() -> Result<ExitCode> {
         match route {
             Route::Stable => ": -Cpasses=...tsan",
             _ => ": -Zsanitizer=thread",
+        },
+        if lto.is_some() {
+            ", LTO route (checks inlined)"
+        } else {
+            ""
         },
         runtime.display()
     );
@@ -570,7 +575,14 @@ pub(crate) fn main() -> Result<ExitCode> {
     if route == Route::Nightly {
         docflags.push("-Cunsafe-allow-abi-mismatch=sanitizer".into());
     }
-    docflags.push(format!("-Clink-arg={}", runtime.display()));
+    // Doctests are linked by rustdoc on the call route even under --lto
+    // (rustdoc takes no linker plugin): the runtime object with the entry
+    // points in it.
+    let doc_runtime = match &lto {
+        Some(_) => crate::runtime::object()?,
+        None => runtime.clone(),
+    };
+    docflags.push(format!("-Clink-arg={}", doc_runtime.display()));
     append_flags(
         &mut cmd,
         ("RUSTDOCFLAGS", "CARGO_ENCODED_RUSTDOCFLAGS"),

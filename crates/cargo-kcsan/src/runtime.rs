@@ -432,19 +432,22 @@ fn localize_lto(archive: &Path, object: &Path) -> Result<()> {
             Command::new("ar").arg("d").arg(&copy).args(&members),
             "ar d",
         )?;
-        // Those a kcsan crate defines (`nm -A`: "archive:member: value type name").
+        // Those a kcsan crate defines (`nm -A`: "archive:member:value type name").
         let mut keep_list: Vec<String> = KEEP_GLOBAL.iter().map(|s| s.to_string()).collect();
+        let prefix = format!("{}:", copy.display());
         for line in tool_output(
             Command::new("nm").args(["-A", "--defined-only"]).arg(&copy),
             "nm -A",
         )?
         .lines()
         {
-            let mut parts = line.split_whitespace();
-            let (Some(file), Some(sym)) = (parts.next(), parts.last()) else {
+            let Some(rest) = line.strip_prefix(&prefix) else {
                 continue;
             };
-            let member_name = file.trim_end_matches(':').rsplit(':').next().unwrap_or("");
+            let member_name = rest.split(':').next().unwrap_or("");
+            let Some(sym) = rest.split_whitespace().last() else {
+                continue;
+            };
             if member_name.starts_with("kcsan_") && wanted.contains(sym) {
                 keep_list.push(sym.to_owned());
             }

@@ -111,6 +111,11 @@ fn assert_rust_report_shape(out: &str) {
 
 /// Runs the racy crate until each of its three races has been reported.
 fn racy_crate_reports_every_race(toolchain: Option<&str>) {
+    racy_crate_reports_every_race_with(toolchain, &[]);
+}
+
+/// [`racy_crate_reports_every_race`], with more cargo kcsan options.
+fn racy_crate_reports_every_race_with(toolchain: Option<&str>, options: &[&str]) {
     let expected = [
         "data-race in racy::counter_bump / racy::counter_bump",
         "racy::cell_write",
@@ -119,10 +124,15 @@ fn racy_crate_reports_every_race(toolchain: Option<&str>) {
     let mut seen = [false; 3];
     let mut log = String::new();
     for _attempt in 0..5 {
-        let o = cargo_kcsan(&sample("racy"), toolchain, &["test", "--release"]);
+        let mut args = vec!["test", "--release"];
+        args.extend(options);
+        let o = cargo_kcsan(&sample("racy"), toolchain, &args);
         let out = text(&o);
         let route = match toolchain {
             Some("nightly") => "(nightly route: -Zsanitizer=thread)",
+            _ if options.contains(&"--lto") => {
+                "(stable route: -Cpasses=...tsan), LTO route (checks inlined)"
+            }
             _ => "(stable route: -Cpasses=...tsan)",
         };
         assert!(
@@ -180,9 +190,74 @@ fn racy_crate_is_reported_on_nightly() {
     }
 }
 
+/// Whether clang-22 with lld is installed (the LTO route's linker).
+fn has_clang_lld() -> bool {
+    Command::new("clang-22")
+        .arg("-print-prog-name=ld.lld")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .is_some_and(|p| Path::new(p.trim()).is_file())
+}
+
+/// `cargo kcsan --lto`: the same races, found by checks inlined into the
+/// program (no call to a plain access hook left in `counter_bump`, whose
+/// check the call route makes with `call __tsan_read_write8`).
+#[test]
+fn racy_crate_is_reported_on_the_lto_route() {
+    if !has_clang_lld() {
+        eprintln!("skipped: clang-22 with lld is not installed (scripts/setup.sh installs them)");
+        return;
+    }
+    racy_crate_reports_every_race_with(Some("stable"), &["--lto"]);
+    let deps = root().join("target/rust-tests/kcsan/x86_64-unknown-linux-gnu/release/deps");
+    let exe = std::fs::read_dir(&deps)
+        .expect("the test binaries were built")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("racy-"))
+                && p.extension().is_none()
+        })
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .expect("the racy test binary");
+    let dis = Command::new("objdump")
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(&exe)
+        .output()
+        .expect("objdump runs");
+    let dis = String::from_utf8_lossy(&dis.stdout);
+    let body: Vec<&str> = dis
+        .lines()
+        .skip_while(|l| !(l.contains("counter_bump") && l.ends_with(">:")))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let body = body.join("\n");
+    assert!(!body.is_empty(), "counter_bump is in {}", exe.display());
+    assert!(
+        !body.contains("<__tsan_") && body.contains("check_window"),
+        "the check is inlined into counter_bump:\n{body}"
+    );
+}
+
 #[test]
 fn clean_crate_that_leans_on_std_is_silent() {
-    let o = cargo_kcsan(&sample("clean"), Some("stable"), &["test", "--release"]);
+    clean_crate_is_silent(&[]);
+}
+
+/// The clean crate on the LTO route: silent, and its doctest (linked by
+/// rustdoc on the call route) still links and runs.
+#[test]
+fn clean_crate_is_silent_on_the_lto_route() {
+    if has_clang_lld() {
+        clean_crate_is_silent(&["--lto"]);
+    }
+}
+
+fn clean_crate_is_silent(options: &[&str]) {
+    let mut args = vec!["test", "--release"];
+    args.extend(options);
+    let o = cargo_kcsan(&sample("clean"), Some("stable"), &args);
     let out = text(&o);
     assert!(o.status.success(), "no race, exit 0:\n{out}");
     assert!(
