@@ -21,7 +21,8 @@ Commands (run the cargo command of the same name, instrumented):
   bench       build and run the benchmarks
   clean       remove cargo kcsan's build directory (target/kcsan)
   runtime     print the path of the runtime object Rust programs link
-              (for linking by hand: -Clink-arg=PATH)
+              (for linking by hand: -Clink-arg=PATH); with --lto, the
+              access entry points' bitcode and the object, one per line
 
 Options (before or after the command, before a `--`):
   --instrument <PKG>[,<PKG>...]  also instrument these dependencies (repeatable);
@@ -361,7 +362,13 @@ pub(crate) fn main() -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     if command == "runtime" {
-        println!("{}", crate::runtime::object()?.display());
+        if opts.lto {
+            // The LTO route's two inputs: the bitcode, then the object.
+            let (bitcode, object) = crate::runtime::lto_objects()?;
+            println!("{}\n{}", bitcode.display(), object.display());
+        } else {
+            println!("{}", crate::runtime::object()?.display());
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

@@ -57,6 +57,41 @@ impl Repo {
         self.release.join("libkcsan_rt-rust.o")
     }
 
+    /// The LTO route's runtime for Rust programs (`cargo kcsan --lto
+    /// runtime`: the access entry points' bitcode, then the object), once;
+    /// `None` if this machine cannot make it.
+    pub(crate) fn rust_lto_runtime(&self) -> Option<(PathBuf, PathBuf)> {
+        static LTO: std::sync::OnceLock<Option<(PathBuf, PathBuf)>> = std::sync::OnceLock::new();
+        LTO.get_or_init(|| {
+            let out = Command::new(self.release.join("cargo-kcsan"))
+                .args(["kcsan", "--lto", "runtime"])
+                .env("PATH", self.path_with_release())
+                .output()
+                .ok()?;
+            if !out.status.success() {
+                println!(
+                    "   (no LTO runtime for Rust: {})",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                return None;
+            }
+            let text = String::from_utf8(out.stdout).ok()?;
+            let mut lines = text.lines();
+            Some((PathBuf::from(lines.next()?), PathBuf::from(lines.next()?)))
+        })
+        .clone()
+    }
+
+    /// `PATH` with `target/release` first (cargo-kcsan finds `kcsan` there).
+    fn path_with_release(&self) -> std::ffi::OsString {
+        std::env::join_paths(
+            std::iter::once(self.release.clone()).chain(std::env::split_paths(
+                &std::env::var_os("PATH").unwrap_or_default(),
+            )),
+        )
+        .unwrap_or_default()
+    }
+
     /// Builds the runtime and the `kcsan` wrapper (`cargo build --release`),
     /// unless `skip`; then checks that both are there.
     pub(crate) fn ensure_runtime(&self, skip: bool) -> Result<()> {
@@ -248,6 +283,13 @@ pub(crate) fn link(
     c
 }
 
+/// The link of the LTO route's Rust builds.
+const LTO_LINK: [&str; 3] = [
+    "-Clinker-plugin-lto",
+    "-Clinker=clang-22",
+    "-Clink-arg=-fuse-ld=lld",
+];
+
 /// The command that builds the single-file Rust program `src` into `exe`, or
 /// `None` when this machine cannot make that build (libtsan needs nightly).
 ///
@@ -281,8 +323,32 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
             link.push(repo.rust_runtime());
             c.arg(link);
         }
-        // The LTO route is `kcsan cc`'s (C and C++).
-        Build::PlainLto | Build::KcsanLto => return None,
+        // The LTO route, as `cargo kcsan --lto` links: linker-plugin LTO
+        // with clang-22 and lld, the access entry points' bitcode and the
+        // object made for it.
+        Build::PlainLto => {
+            c.args(LTO_LINK);
+        }
+        Build::KcsanLto => {
+            let (bitcode, object) = repo.rust_lto_runtime()?;
+            c.args([
+                "-Cpasses=forceattrs,tsan-module,tsan",
+                "-Cllvm-args=-force-attribute=sanitize_thread",
+            ]);
+            if std::env::var_os("KCSAN_WEAK_MEMORY").is_none_or(|v| v.is_empty() || v == "0") {
+                c.arg("-Cllvm-args=-tsan-instrument-func-entry-exit=0");
+            }
+            c.args([
+                "-Cllvm-args=-tsan-compound-read-before-write=1",
+                "-Cllvm-args=-tsan-distinguish-volatile=1",
+            ]);
+            c.args(LTO_LINK);
+            for f in [bitcode, object] {
+                let mut link = OsString::from("-Clink-arg=");
+                link.push(f);
+                c.arg(link);
+            }
+        }
         Build::Libtsan => {
             if !nightly_available() {
                 return None;

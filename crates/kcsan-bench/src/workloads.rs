@@ -305,14 +305,16 @@ fn build_all(
                     if b == Build::Libtsan {
                         "no nightly toolchain for -Zsanitizer=thread"
                     } else {
-                        "a C and C++ build"
+                        "no LTO runtime for Rust"
                     }
                 );
                 continue;
             };
             let mut inputs = vec![src.clone()];
-            if b.is_kcsan() {
-                inputs.push(repo.rust_runtime());
+            match (b, repo.rust_lto_runtime()) {
+                (Build::KcsanLto, Some((bitcode, object))) => inputs.extend([bitcode, object]),
+                (Build::Kcsan, _) => inputs.push(repo.rust_runtime()),
+                _ => {}
             }
             println!("== rustc {} ({})", w.driver, b.name());
             toolchain::step(&mut cmd, &exe, &inputs)?;
@@ -650,6 +652,7 @@ fn render(results: &[(&Workload, Vec<Row>)], cfgs: &[Config], runs: u32) -> (Str
         );
     }
     fails += render_lto_targets(&mut s, results, cfgs);
+    fails += render_rust_lto(&mut s, results, cfgs);
     let _ = writeln!(s, "\nThe workloads:\n");
     for (w, _) in results {
         let _ = writeln!(
@@ -673,6 +676,7 @@ fn render_lto_targets(s: &mut String, results: &[(&Workload, Vec<Row>)], cfgs: &
     let lto_rows = |c: &Config| -> Vec<(&str, f64, f64, f64)> {
         results
             .iter()
+            .filter(|(w, _)| w.driver.ends_with(".c"))
             .filter_map(|(w, rows)| {
                 let r = rows.iter().find(|r| {
                     r.build == Build::KcsanLto && r.config.as_deref() == Some(c.name.as_str())
@@ -738,6 +742,66 @@ fn render_lto_targets(s: &mut String, results: &[(&Workload, Vec<Row>)], cfgs: &
                 None => "-",
             }
         );
+    }
+    fails
+}
+
+/// The Rust workloads on both routes against libtsan (issue 12's target:
+/// `cargo kcsan` at the defaults ≤ 0.25× libtsan). Returns the failed checks.
+fn render_rust_lto(s: &mut String, results: &[(&Workload, Vec<Row>)], cfgs: &[Config]) -> usize {
+    let rust: Vec<&(&Workload, Vec<Row>)> = results
+        .iter()
+        .filter(|(w, rows)| {
+            w.driver.ends_with(".rs") && rows.iter().any(|r| r.build == Build::KcsanLto)
+        })
+        .collect();
+    if rust.is_empty() {
+        return 0;
+    }
+    let _ = writeln!(
+        s,
+        "\nRust workloads, call route (`cargo kcsan`) and LTO route (`cargo kcsan --lto`), CPU ÷ libtsan \
+         (target at the defaults: ≤ 0.25×):\n"
+    );
+    let _ = writeln!(
+        s,
+        "| workload | config | call route | LTO route | × plain (call) | × plain (LTO) | target (LTO) |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---|");
+    let mut fails = 0;
+    for (w, rows) in rust {
+        let find = |b: Build, c: Option<&str>| {
+            rows.iter()
+                .find(|r| r.build == b && r.config.as_deref() == c)
+        };
+        let (Some(t), Some(p)) = (find(Build::Libtsan, None), find(Build::Plain, None)) else {
+            continue;
+        };
+        for c in cfgs {
+            let (Some(call), Some(lto)) = (
+                find(Build::Kcsan, Some(&c.name)),
+                find(Build::KcsanLto, Some(&c.name)),
+            ) else {
+                continue;
+            };
+            let verdict = (c.name == "defaults").then(|| lto.cpu / t.cpu <= 0.25);
+            fails += usize::from(verdict == Some(false));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                w.name,
+                c.name,
+                ratio(call.cpu, t.cpu),
+                ratio(lto.cpu, t.cpu),
+                ratio(call.cpu, p.cpu),
+                ratio(lto.cpu, p.cpu),
+                match verdict {
+                    Some(true) => "PASS",
+                    Some(false) => "**FAIL**",
+                    None => "-",
+                }
+            );
+        }
     }
     fails
 }
