@@ -115,6 +115,38 @@
 //! passes), with reports captured as values, and assert that a race is, or
 //! is never, detected.
 //!
+//! # In CI
+//!
+//! A report makes the program exit with status 66 (KCSAN's `exitcode`
+//! option; 0 keeps the program's own status), so `cargo kcsan test` fails
+//! the job like a failing test, and the lines after each test binary name
+//! the tests whose code raced. A GitHub-style workflow step:
+//!
+//! ```yaml
+//! - name: data races (kcsan)
+//!   run: |
+//!     cargo install --locked --git https://example.invalid/kcsan kcsan-cli cargo-kcsan
+//!     mkdir -p kcsan-logs
+//!     KCSAN_OPTIONS=report_format=json:log_path=$PWD/kcsan-logs/race \
+//!       cargo kcsan test --release
+//! - name: race summary
+//!   if: failure()
+//!   run: kcsan triage --json kcsan-logs/race.* > kcsan-races.jsonl
+//! ```
+//!
+//! - `report_format=json` writes one JSON object per report (JSON Lines;
+//!   GUIDE.md has the schema); `log_path=P` puts each process's reports in
+//!   `P.<pid>`, apart from the test harness's own output. A JUnit converter
+//!   can read those files, or `kcsan triage --json`'s output: one object per
+//!   distinct race (title, both stacks, count), then a summary.
+//! - Races are found by sampling: a job that passes has not proven there are
+//!   none. Run the suite more than once in nightly jobs (`kcsan hunt` tunes
+//!   the options for repeated runs), and keep a known race out of the way
+//!   with a suppressions file (`KCSAN_OPTIONS=suppressions=FILE`) rather than
+//!   by turning kcsan off.
+//! - `cargo kcsan test --release --lto` (clang-22 and lld on the runner)
+//!   makes the checks cheaper in long jobs.
+//!
 //! # Limitations
 //!
 //! - Detection is probabilistic: a race is found when the two accesses meet
