@@ -68,6 +68,14 @@ fn main() {
     let header = root.join("include/kcsan.h");
     std::fs::copy(&header, out.join("kcsan.h")).expect("include/kcsan.h exists");
 
+    // Embedded compressed (src/locate.rs inflates it when it unpacks).
+    let bytes = std::fs::read(&archive).expect("the runtime archive was copied");
+    std::fs::write(
+        out.join("libkcsan_rt.a.deflate"),
+        miniz_oxide::deflate::compress_to_vec(&bytes, 6),
+    )
+    .expect("OUT_DIR is writable");
+
     let bitcode = lto_bitcode(&root, &target, &out);
     let mut embedded: Vec<&Path> = vec![&archive, &header];
     embedded.extend(bitcode.iter().map(PathBuf::as_path));
