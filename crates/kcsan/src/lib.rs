@@ -154,8 +154,6 @@
 //! - std is not instrumented (cargo kcsan instruments your crates): a race
 //!   between your plain write and a read inside std is seen from your side
 //!   only (as a value change, if at all).
-//! - Scoped assertions are checked when the guard is made and when it is
-//!   dropped, not on every access in between as in the kernel.
 //! - The barriers are plain fences: the runtime does not model weak-memory
 //!   reordering.
 //!
@@ -424,34 +422,36 @@ pub mod __private {
         sys::atomic_next(1);
     }
 
-    /// The scoped assertions' guard: checks when made and when dropped.
+    /// The scoped assertions' guard: the access is checked when the guard
+    /// is made, on every access the thread makes while it lives (the
+    /// runtime's list of scoped accesses, as `ASSERT_EXCLUSIVE_*_SCOPED` in
+    /// C), and when it is dropped. Neither `Send` nor `Sync`: it ends on the
+    /// thread that began it.
     #[must_use = "the scoped check ends when the guard is dropped"]
     #[derive(Debug)]
     pub struct ScopedAccess<'a> {
-        ptr: *const u8,
-        size: usize,
-        ty: u32,
-        _place: PhantomData<&'a ()>,
+        sa: sys::Scoped,
+        _place: PhantomData<(&'a (), *const ())>,
     }
 
     impl<'a> ScopedAccess<'a> {
         #[inline(always)]
         pub fn new<T>(place: &'a T, ty: u32) -> ScopedAccess<'a> {
-            let s = ScopedAccess {
-                ptr: (place as *const T).cast(),
-                size: core::mem::size_of::<T>(),
-                ty: ty | ACCESS_SCOPED,
+            ScopedAccess {
+                sa: sys::begin_scoped(
+                    (place as *const T).cast(),
+                    core::mem::size_of::<T>(),
+                    ty | ACCESS_SCOPED,
+                ),
                 _place: PhantomData,
-            };
-            sys::check(s.ptr, s.size, s.ty);
-            s
+            }
         }
     }
 
     impl Drop for ScopedAccess<'_> {
         #[inline(always)]
         fn drop(&mut self) {
-            sys::check(self.ptr, self.size, self.ty);
+            sys::end_scoped(&mut self.sa);
         }
     }
 }

@@ -146,8 +146,9 @@ macro_rules! assert_exclusive_bits {
 }
 
 /// The scoped form of [`assert_exclusive_writer!`](crate::assert_exclusive_writer!): returns a guard; the
-/// assertion is checked when the guard is made and again when it is
-/// dropped, so a writer anywhere in between that overlaps either check is
+/// assertion is checked when the guard is made, again on every access the
+/// thread makes while the guard lives (as the kernel's scoped assertions
+/// are), and when it is dropped, so a writer anywhere in the scope can be
 /// reported.
 ///
 /// # Examples
@@ -163,10 +164,7 @@ macro_rules! assert_exclusive_bits {
 /// } // checked again here
 /// ```
 ///
-/// # Limitations
-///
-/// The kernel re-checks a scoped access on every access the thread makes in
-/// the scope; this guard checks at the two ends only.
+/// The guard must be dropped on the thread that made it (it is not `Send`).
 #[macro_export]
 macro_rules! assert_exclusive_writer_scoped {
     ($x:expr) => {

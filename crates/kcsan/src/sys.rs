@@ -22,6 +22,61 @@ mod imp {
         fn kcsan_flat_atomic_end();
         fn kcsan_atomic_next(n: c_int);
         fn kcsan_set_access_mask(mask: c_ulong);
+        fn kcsan_begin_scoped_access(
+            ptr: *const c_void,
+            size: usize,
+            ty: c_int,
+            sa: *mut RawScoped,
+        ) -> *mut RawScoped;
+        fn kcsan_end_scoped_access(sa: *mut RawScoped);
+    }
+
+    /// `struct kcsan_scoped_access` (include/kcsan.h): one entry of the
+    /// thread's list of scoped accesses, which the runtime checks again on
+    /// every access the thread makes. Its fields belong to the runtime.
+    #[repr(C)]
+    #[derive(Debug)]
+    pub(crate) struct RawScoped {
+        next: *mut RawScoped,
+        ptr: *const c_void,
+        size: usize,
+        ty: c_int,
+        ip: c_ulong,
+    }
+
+    /// A scoped access on the runtime's list until [`end_scoped`]. Boxed: the
+    /// runtime links to it by address, and the guard that owns it moves.
+    pub(crate) type Scoped = Box<RawScoped>;
+
+    /// Checks the access now and puts it on the thread's list
+    /// (`kcsan_begin_scoped_access`).
+    ///
+    /// Always inlined: the runtime takes its caller's address as the scope's
+    /// start, which should be the function that holds the guard.
+    #[inline(always)]
+    pub(crate) fn begin_scoped(ptr: *const u8, size: usize, ty: u32) -> Scoped {
+        let mut sa = Box::new(RawScoped {
+            next: core::ptr::null_mut(),
+            ptr: core::ptr::null(),
+            size: 0,
+            ty: 0,
+            ip: 0,
+        });
+        // SAFETY: `sa` is valid for writes and stays at this address (boxed)
+        // until `end_scoped`; `ptr..ptr + size` is a place the caller borrows
+        // for the scope (the runtime reads it at each check); the runtime
+        // never unwinds.
+        unsafe { kcsan_begin_scoped_access(ptr.cast(), size, ty as c_int, &mut *sa) };
+        sa
+    }
+
+    /// Takes the access off the list and checks it a last time
+    /// (`kcsan_end_scoped_access`). On the thread that began it.
+    #[inline(always)]
+    pub(crate) fn end_scoped(sa: &mut Scoped) {
+        // SAFETY: `sa` was begun by `begin_scoped` on this thread (the guard
+        // is neither Send nor Sync) and is still on its list.
+        unsafe { kcsan_end_scoped_access(&mut **sa) }
     }
 
     /// Checks an access; `ty` holds `ACCESS_*` bits.
@@ -94,6 +149,12 @@ mod imp {
     pub(crate) fn atomic_next(_n: i32) {}
     #[inline(always)]
     pub(crate) fn set_access_mask(_mask: u64) {}
+    /// Without checking, a scoped access is nothing.
+    pub(crate) type Scoped = ();
+    #[inline(always)]
+    pub(crate) fn begin_scoped(_ptr: *const u8, _size: usize, _ty: u32) -> Scoped {}
+    #[inline(always)]
+    pub(crate) fn end_scoped(_sa: &mut Scoped) {}
 }
 
 pub(crate) use imp::*;
