@@ -215,6 +215,59 @@ fn cmake_with_clang() {
     p.catches_the_race("build/app");
 }
 
+/// CMake's link-time optimisation with clang behind `kcsan-cc`: the LTO
+/// route (the library's checks inlined into the program), with `llvm-ar`
+/// named as GUIDE §2 says (CMake looks for it only beside the compiler).
+#[test]
+fn cmake_ipo_with_clang_takes_the_lto_route() {
+    if !support::have_clang() || !Path::new("/usr/bin/llvm-ar-22").is_file() {
+        eprintln!("skipped: clang-22 and llvm-ar-22 are not installed");
+        return;
+    }
+    let p = Project::new();
+    let env = [("KCSAN_CC", "clang-22"), ("KCSAN_CXX", "clang++-22")];
+    p.step(
+        "cmake",
+        &[
+            "-S",
+            ".",
+            "-B",
+            "build",
+            "-DCMAKE_BUILD_TYPE=Release",
+            "-DCMAKE_C_COMPILER=kcsan-cc",
+            "-DCMAKE_CXX_COMPILER=kcsan-c++",
+            "-DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON",
+            "-DCMAKE_C_COMPILER_AR=/usr/bin/llvm-ar-22",
+            "-DCMAKE_CXX_COMPILER_AR=/usr/bin/llvm-ar-22",
+            "-DCMAKE_C_COMPILER_RANLIB=/usr/bin/llvm-ranlib-22",
+            "-DCMAKE_CXX_COMPILER_RANLIB=/usr/bin/llvm-ranlib-22",
+        ],
+        &env,
+    );
+    p.step("cmake", &["--build", "build"], &env);
+    let dis = Command::new("objdump")
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(p.src.join("build/app"))
+        .output()
+        .expect("objdump (binutils) is installed");
+    let dis = String::from_utf8_lossy(&dis.stdout);
+    let bump: Vec<&str> = dis
+        .lines()
+        .skip_while(|l| !l.ends_with("<stats_bump>:"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    // stats_bump may be inlined into its callers; then its checks are too.
+    let calls_hooks = bump
+        .iter()
+        .any(|l| l.contains("<__tsan_read") || l.contains("<__tsan_write"));
+    assert!(
+        !calls_hooks,
+        "the checks are inlined into stats_bump:\n{}",
+        bump.join("\n")
+    );
+    p.catches_the_race("build/app");
+}
+
 /// Every file under `dir`.
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
