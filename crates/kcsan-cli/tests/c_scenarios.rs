@@ -844,6 +844,7 @@ scenarios! {
     bad_option_not_power_of_two => "bad_option_not_power_of_two.c",
     bad_option_strict_conflict => "bad_option_strict_conflict.c",
     bad_option_unknown => "bad_option_unknown.c",
+    cxx_lambda_title => "cxx_lambda_title.cpp",
     cxx_sync_silent => "cxx_sync_silent.cpp",
     cxx_virtual_race => "cxx_virtual_race.cpp",
     data_race_annotated => "data_race_annotated.c",

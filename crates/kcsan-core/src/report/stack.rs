@@ -105,6 +105,26 @@ impl Frame {
             self.file.clone()
         }
     }
+
+    /// Whether the frame's source is a library's rather than the program's:
+    /// Rust's std (`/rustc/<hash>/library/`, or rust-src's copy), a crate
+    /// from the cargo registry or a git checkout, a C++ standard library
+    /// header, or a system header. The title names the program's own code
+    /// when it was inlined into such a function (a closure run by
+    /// `std::thread`, rayon or an iterator adapter).
+    pub fn is_library(&self) -> bool {
+        self.file.as_deref().is_some_and(is_library_file)
+    }
+}
+
+/// See [`Frame::is_library`].
+fn is_library_file(file: &str) -> bool {
+    file.starts_with("/rustc/")
+        || file.starts_with("/usr/include/")
+        || file.contains("/lib/rustlib/src/rust/library/")
+        || file.contains("/.cargo/registry/")
+        || file.contains("/.cargo/git/")
+        || file.contains("/include/c++/")
 }
 
 #[cfg(feature = "symbolize")]
@@ -265,17 +285,33 @@ impl Stack {
     }
 
     /// The name of the top frame's function as the title shows it (`%ps`):
-    /// the function containing the pc, not an inlined callee.
+    /// the function containing the pc, not an inlined callee (unless that
+    /// function is a library's: see `program_top`).
     pub fn top_function(&self) -> String {
         let first_pc = self.top_pc();
-        self.frames
-            .iter()
-            .find(|f| f.pc == first_pc && !f.inlined)
-            // The containing function was cut (user code inlined into
-            // std's thread-start frame): name the innermost frame instead.
-            .or(self.frames.first())
+        self.program_top()
             .and_then(|f| f.function.clone())
             .unwrap_or_else(|| format!("0x{first_pc:x}"))
+    }
+
+    /// The frame a title names: the function that holds the top pc, as the
+    /// kernel names it; but when that function is a library's and the
+    /// program's own code was inlined into it (a lambda run by
+    /// `std::thread`, a closure run by rayon's `helper`), the innermost
+    /// frame of the program's code at that pc, so that the title names what
+    /// the user wrote.
+    fn program_top(&self) -> Option<&Frame> {
+        let first_pc = self.top_pc();
+        let mut at_top = self.frames.iter().filter(|f| f.pc == first_pc);
+        match at_top.clone().find(|f| !f.inlined) {
+            Some(container) if container.is_library() => {
+                at_top.find(|f| !f.is_library()).or(Some(container))
+            }
+            Some(container) => Some(container),
+            // The containing function was cut (user code inlined into
+            // std's thread-start frame): name the innermost frame instead.
+            None => self.frames.first(),
+        }
     }
 
     /// The top frame as `%pS` (`func+0xoff/0xsize`), for sorting titles and for
@@ -400,6 +436,80 @@ fn sanitize_keep(raw: &RawStack) -> Vec<Vec<Frame>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn frame(pc: usize, function: &str, file: &str, inlined: bool) -> Frame {
+        Frame {
+            pc,
+            function: Some(function.to_owned()),
+            text: format!("{function}+0x1/0x2 {file}:1"),
+            inlined,
+            file: Some(file.to_owned()),
+            line: Some(1),
+            module: None,
+        }
+    }
+
+    #[test]
+    fn titles_name_the_programs_code_inlined_into_a_library_function() {
+        let lib = "/usr/include/c++/12/bits/std_thread.h";
+        let lambda = Stack {
+            frames: vec![
+                frame(0x10, "main::$_0::operator()() const", "/src/lam.cpp", true),
+                frame(
+                    0x10,
+                    "std::__invoke_impl",
+                    "/usr/include/c++/12/bits/invoke.h",
+                    true,
+                ),
+                frame(0x10, "std::thread::_State_impl::_M_run()", lib, false),
+                frame(0x20, "start_thread", "", false),
+            ],
+        };
+        assert_eq!(lambda.top_function(), "main::$_0::operator()() const");
+        // A library function inlined into the program's: the kernel's rule.
+        let push = Stack {
+            frames: vec![
+                frame(
+                    0x10,
+                    "std::vector::push_back",
+                    "/usr/include/c++/12/bits/stl_vector.h",
+                    true,
+                ),
+                frame(0x10, "fill", "/src/fill.cpp", false),
+            ],
+        };
+        assert_eq!(push.top_function(), "fill");
+        // Only library code at the top pc: the containing function.
+        let rayon = Stack {
+            frames: vec![
+                frame(
+                    0x10,
+                    "rayon::iter::plumbing::helper",
+                    "/root/.cargo/registry/src/x/rayon/src/lib.rs",
+                    true,
+                ),
+                frame(
+                    0x10,
+                    "std::rt::lang_start",
+                    "/rustc/abc/library/std/src/rt.rs",
+                    false,
+                ),
+            ],
+        };
+        assert_eq!(rayon.top_function(), "std::rt::lang_start");
+        for f in [
+            "/rustc/17067e9ac6d7e98f18d2d4d4e5fbd8b2fe1cd14b/library/core/src/ops/function.rs",
+            "/root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/rayon-core-1.12.1/src/job.rs",
+            "/home/u/.rustup/toolchains/nightly/lib/rustlib/src/rust/library/std/src/thread/mod.rs",
+            "/usr/lib/gcc/x86_64-linux-gnu/12/../../../../include/c++/12/bits/invoke.h",
+            "/usr/include/x86_64-linux-gnu/bits/string_fortified.h",
+        ] {
+            assert!(is_library_file(f), "{f}");
+        }
+        for f in ["/work/app/src/main.rs", "src/lib.rs", "/usr/src/app/main.c"] {
+            assert!(!is_library_file(f), "{f}");
+        }
+    }
 
     #[test]
     fn runtime_frames_are_recognised_by_name() {
