@@ -51,9 +51,51 @@ fn access_line(out: &mut String, a: &AccessReport) {
     );
 }
 
+/// A run of more library frames than this (`Frame::is_library`: std, cargo
+/// registry crates, C++ headers) is folded in KCSAN-format reports: a
+/// rayon or iterator-adapter stack can hold sixty frames of the library's
+/// plumbing between the program's own. The run's first and last two frames
+/// stay; JSON reports keep every frame.
+const FOLD_LIBRARY_FRAMES: usize = 8;
+
 fn stack_lines(out: &mut String, a: &AccessReport) {
-    for frame in &a.stack.frames {
-        let _ = writeln!(out, " {}", frame.text);
+    let frames = &a.stack.frames;
+    let mut i = 0;
+    while i < frames.len() {
+        let run = frames[i..].iter().take_while(|f| f.is_library()).count();
+        if run > FOLD_LIBRARY_FRAMES {
+            for f in &frames[i..i + 2] {
+                let _ = writeln!(out, " {}", f.text);
+            }
+            let mut crates: Vec<&str> = Vec::new();
+            for f in &frames[i + 2..i + run - 2] {
+                let name = f.function.as_deref().unwrap_or("");
+                // `std::iter::...`, `<rayon::... as ...>::...`: the crate.
+                let krate = name
+                    .trim_start_matches('<')
+                    .split("::")
+                    .next()
+                    .unwrap_or("");
+                if !krate.is_empty() && !crates.contains(&krate) && crates.len() < 4 {
+                    crates.push(krate);
+                }
+            }
+            let _ = writeln!(
+                out,
+                " ... {} library frames ({}) ...",
+                run - 4,
+                crates.join(", ")
+            );
+            for f in &frames[i + run - 2..i + run] {
+                let _ = writeln!(out, " {}", f.text);
+            }
+            i += run;
+        } else {
+            for f in &frames[i..i + run.max(1)] {
+                let _ = writeln!(out, " {}", f.text);
+            }
+            i += run.max(1);
+        }
     }
     // A scoped or reordered access: its top frame is where the scope began
     // (or the reordered access was made); this is where it was checked.
@@ -397,7 +439,68 @@ pub(crate) fn json_stats(enabled: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::json_str;
+    use super::{AccessReport, json_str, stack_lines};
+    use crate::access::AccessType;
+    use crate::report::Task;
+    use crate::report::stack::{Frame, Stack};
+
+    fn frame(function: &str, file: &str) -> Frame {
+        Frame {
+            pc: 1,
+            function: Some(function.to_owned()),
+            text: format!("{function} {file}:1"),
+            inlined: false,
+            file: Some(file.to_owned()),
+            line: Some(1),
+            module: None,
+        }
+    }
+
+    #[test]
+    fn long_runs_of_library_frames_are_folded() {
+        let reg = "/root/.cargo/registry/src/x/rayon-core/src/lib.rs";
+        let mut frames = vec![frame("app::work::{closure}", "/src/app/main.rs")];
+        for i in 0..12 {
+            frames.push(frame(&format!("rayon_core::join::f{i}"), reg));
+        }
+        frames.push(frame(
+            "std::thread::f",
+            "/rustc/abc/library/std/src/thread.rs",
+        ));
+        frames.push(frame("app::main", "/src/app/main.rs"));
+        let a = AccessReport {
+            addr: 0,
+            size: 8,
+            ty: AccessType::READ,
+            task: Task {
+                tid: 1,
+                in_interrupt: false,
+                comm: String::new(),
+            },
+            cpu: 0,
+            stack: Stack { frames },
+            reordered_to: None,
+        };
+        let mut out = String::new();
+        stack_lines(&mut out, &a);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 7, "{out}");
+        assert!(lines[0].contains("app::work::{closure}"), "{out}");
+        assert!(lines[1].contains("f0") && lines[2].contains("f1"), "{out}");
+        assert_eq!(lines[3], " ... 9 library frames (rayon_core) ...", "{out}");
+        assert!(
+            lines[4].contains("f11") && lines[5].contains("std::thread::f"),
+            "{out}"
+        );
+        assert!(lines[6].contains("app::main"), "{out}");
+        // A short run is printed whole.
+        let mut b = a.clone();
+        b.stack.frames.drain(3..12);
+        let mut out = String::new();
+        stack_lines(&mut out, &b);
+        assert_eq!(out.lines().count(), 6, "{out}");
+        assert!(!out.contains("..."), "{out}");
+    }
 
     #[test]
     fn json_strings_are_escaped() {
