@@ -33,9 +33,56 @@ pub(crate) fn demangle(name: &str) -> String {
 /// One spelling for a Rust path whichever mangling named it, so that a race
 /// has the same title (and a suppression matches it) on the stable route
 /// (legacy symbols) and the nightly one (v0): closures are `{closure}`
-/// (legacy `{{closure}}`, v0 `{closure#0}`), and the generic arguments v0
-/// spells out (`foo::<u32>`), which legacy symbols do not carry, are left out.
+/// (legacy `{{closure}}`, v0 `{closure#0}`); the generic arguments v0
+/// spells out (`foo::<u32>`, `W<u32>`) and legacy names by their parameters
+/// (`W<T>`) are left out; and an inherent method is `Type::method` (legacy)
+/// rather than `<Type>::method` (v0). Qualified trait paths
+/// (`<Type as Trait>::method`) are the same in both and stay.
 fn canonical_rust(name: &str) -> String {
+    let flat = without_type_arguments(&closures_and_turbofish(name));
+    // v0's inherent impl: `<path>::rest`, the path without ` as `.
+    if let Some(inner) = flat.strip_prefix('<')
+        && let Some(end) = inner.find(">::")
+        && !inner[..end].contains(['<', '>', ' ', '[', '&', '*', '('])
+    {
+        return format!("{}{}", &inner[..end], &inner[end + 1..]);
+    }
+    flat
+}
+
+/// Drops `<...>` right after an identifier (`W<u32>` → `W`), leaving the
+/// brackets of qualified paths (`<T as Trait>`, `<[T]>`) alone.
+fn without_type_arguments(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        let after_ident = out
+            .chars()
+            .last()
+            .is_some_and(|p| p.is_alphanumeric() || p == '_');
+        if c == '<' && after_ident {
+            let mut depth = 1;
+            for (_, d) in chars.by_ref() {
+                match d {
+                    '<' => depth += 1,
+                    '>' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `{{closure}}` and `{closure#N}` become `{closure}`; `::<...>` goes.
+fn closures_and_turbofish(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut rest = name;
     while !rest.is_empty() {
@@ -118,6 +165,23 @@ mod tests {
             c("<racy::Foo as core::ops::Drop>::drop"),
             "<racy::Foo as core::ops::Drop>::drop"
         );
+        // Inherent methods: legacy `Type::m`, v0 `<Type>::m`; generic types
+        // are `W<T>` in legacy names and `W<u32>` in v0 ones.
+        assert_eq!(c("impltest::Cnt::bump"), "impltest::Cnt::bump");
+        assert_eq!(c("<impltest::Cnt>::bump"), "impltest::Cnt::bump");
+        assert_eq!(c("impltest::W<T>::add"), "impltest::W::add");
+        assert_eq!(c("<impltest::W<u32>>::add"), "impltest::W::add");
+        assert_eq!(
+            c("<impltest::W<u32>>::add::{closure#0}"),
+            "impltest::W::add::{closure}"
+        );
+        assert_eq!(
+            c("<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop"),
+            "<alloc::vec::Vec as core::ops::drop::Drop>::drop"
+        );
+        // Legacy's `<impl [T]>` segment reads as a turbofish and goes.
+        assert_eq!(c("core::slice::<impl [T]>::sort"), "core::slice::sort");
+        assert_eq!(c("<[T]>::len"), "<[T]>::len");
     }
 
     #[test]
