@@ -227,13 +227,16 @@ fn modified(p: &Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
+/// Whether `object` exists and was made after `archive` changed.
+fn is_fresh(object: &Path, archive: &Path) -> bool {
+    matches!((modified(object), modified(archive)), (Some(o), Some(a)) if o >= a)
+}
+
 /// The localized runtime object, made (or remade) if needed.
 pub(crate) fn object() -> Result<PathBuf> {
     let (archive, origin) = archive()?;
     let object = archive.with_file_name(OBJECT);
-    if let (Some(o), Some(a)) = (modified(&object), modified(&archive))
-        && o >= a
-    {
+    if is_fresh(&object, &archive) {
         return Ok(object);
     }
     // The workspace's archive changed (or the object is new): make the object
@@ -260,6 +263,11 @@ pub(crate) fn object() -> Result<PathBuf> {
 }
 
 fn run_tool(cmd: &mut Command, tool: &str) -> Result<()> {
+    tool_output(cmd, tool).map(drop)
+}
+
+/// A tool's standard output, or an error naming it.
+fn tool_output(cmd: &mut Command, tool: &str) -> Result<String> {
     let out = cmd.output().map_err(|e| {
         anyhow::anyhow!(
             "cannot run `{tool}` ({e}); cargo kcsan needs binutils: run `apt-get install binutils`"
@@ -272,18 +280,37 @@ fn run_tool(cmd: &mut Command, tool: &str) -> Result<()> {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `ld -r` + `objcopy` (see the module documentation). Concurrent cargo kcsan
-/// runs may race to make the object: each works on its own temporary files
-/// and renames the result into place atomically.
+/// `ld -r` + `objcopy` (see the module documentation).
 fn localize(archive: &Path, object: &Path) -> Result<()> {
-    let dir = object.parent().unwrap_or(Path::new("."));
-    let tmp = |what: &str| dir.join(format!(".{OBJECT}.{}.{what}", std::process::id()));
-    let (merged, localized, keep) = (tmp("merged.o"), tmp("local.o"), tmp("keep"));
+    merge_and_localize(archive, object, &[])
+}
+
+/// A temporary file beside `object`, private to this process: concurrent
+/// cargo kcsan runs may race to make the object, so each works on its own
+/// files and renames the result into place atomically.
+fn scratch_beside(object: &Path, what: &str) -> PathBuf {
+    let name = object.file_name().unwrap_or_default().to_string_lossy();
+    object.with_file_name(format!(".{name}.{}.{what}", std::process::id()))
+}
+
+/// Merges `archive` into `object` with `ld -r`, and makes every symbol local
+/// but the runtime's ABI ([`KEEP_GLOBAL`]) and `also_global`.
+fn merge_and_localize(archive: &Path, object: &Path, also_global: &[String]) -> Result<()> {
+    let (merged, localized, keep) = (
+        scratch_beside(object, "merged.o"),
+        scratch_beside(object, "local.o"),
+        scratch_beside(object, "keep"),
+    );
     let result = (|| {
-        std::fs::write(&keep, KEEP_GLOBAL.join("\n") + "\n")
+        let globals: Vec<&str> = KEEP_GLOBAL
+            .iter()
+            .copied()
+            .chain(also_global.iter().map(String::as_str))
+            .collect();
+        std::fs::write(&keep, globals.join("\n") + "\n")
             .with_context(|| format!("cannot write {}", keep.display()))?;
         run_tool(
             Command::new("ld")
@@ -354,7 +381,7 @@ pub(crate) fn lto_objects() -> Result<(PathBuf, PathBuf)> {
         );
     }
     let object = dir.join(LTO_OBJECT);
-    if !(modified(&object) >= modified(&archive) && modified(&object).is_some()) {
+    if !is_fresh(&object, &archive) {
         localize_lto(&archive, &object).with_context(|| {
             format!(
                 "while making {} from {}",
@@ -371,113 +398,59 @@ const LTO_BITCODE: &str = "kcsan_access_lto_0.o";
 /// The localized object for `--lto` links.
 const LTO_OBJECT: &str = "libkcsan_rt-rust-lto.o";
 
-/// Output of a tool, or an error naming it.
-fn tool_output(cmd: &mut Command, tool: &str) -> Result<String> {
-    let out = cmd
-        .output()
-        .map_err(|e| anyhow::anyhow!("cannot run `{tool}` ({e}); cargo kcsan needs binutils"))?;
-    if !out.status.success() {
-        bail!(
-            "`{tool}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// [`localize`] for the LTO route: the archive's kcsan-access members are
 /// left out (the bitcode defines the same entry points), and every symbol
-/// they call that a kcsan crate of the archive defines stays global, so that
-/// the bitcode's calls find it. The archive's std stays private as before.
+/// they call that another kcsan crate of the archive defines stays global,
+/// so that the bitcode's calls find it. The archive's std stays private as
+/// before.
 fn localize_lto(archive: &Path, object: &Path) -> Result<()> {
-    let dir = object.parent().unwrap_or(Path::new("."));
-    let tmp = |what: &str| dir.join(format!(".{LTO_OBJECT}.{}.{what}", std::process::id()));
-    let (copy, merged, localized, keep, member) = (
-        tmp("a"),
-        tmp("merged.o"),
-        tmp("local.o"),
-        tmp("keep"),
-        tmp("member.o"),
-    );
+    let copy = scratch_beside(object, "a");
     let result = (|| {
         std::fs::copy(archive, &copy)
             .with_context(|| format!("cannot copy {}", archive.display()))?;
-        let members: Vec<String> = tool_output(Command::new("ar").arg("t").arg(&copy), "ar t")?
+        // One `nm -A` line per symbol: "archive:member:value type name" (no
+        // value for an undefined one).
+        let listing = tool_output(Command::new("nm").arg("-A").arg(&copy), "nm -A")?;
+        let prefix = format!("{}:", copy.display());
+        let symbols: Vec<(&str, &str, &str)> = listing
             .lines()
-            .filter(|m| m.starts_with("kcsan_access-"))
-            .map(str::to_owned)
+            .filter_map(|line| {
+                let rest = line.strip_prefix(&prefix)?;
+                let member = rest.split(':').next()?;
+                let mut words = rest.split_whitespace().rev();
+                let (name, kind) = (words.next()?, words.next()?);
+                Some((member, kind, name))
+            })
             .collect();
+        let is_access = |member: &str| member.starts_with("kcsan_access-");
+        let mut members: Vec<&str> = symbols
+            .iter()
+            .map(|s| s.0)
+            .filter(|m| is_access(m))
+            .collect();
+        members.dedup();
         if members.is_empty() {
             bail!("{} has no kcsan-access object", archive.display());
         }
-        // What the entry points call.
-        let mut wanted = std::collections::BTreeSet::new();
-        for m in &members {
-            let bytes = std::process::Command::new("ar")
-                .arg("p")
-                .arg(&copy)
-                .arg(m)
-                .output()
-                .context("cannot run `ar p`")?
-                .stdout;
-            std::fs::write(&member, bytes)?;
-            for line in tool_output(Command::new("nm").arg("-u").arg(&member), "nm -u")?.lines() {
-                if let Some(sym) = line.split_whitespace().last() {
-                    wanted.insert(sym.to_owned());
-                }
-            }
-        }
+        // What the entry points call, where a kcsan crate defines it.
+        let called: std::collections::BTreeSet<&str> = symbols
+            .iter()
+            .filter(|(m, kind, _)| is_access(m) && *kind == "U")
+            .map(|s| s.2)
+            .collect();
+        let also_global: std::collections::BTreeSet<String> = symbols
+            .iter()
+            .filter(|(m, kind, name)| {
+                m.starts_with("kcsan_") && !is_access(m) && *kind != "U" && called.contains(name)
+            })
+            .map(|s| s.2.to_owned())
+            .collect();
         run_tool(
             Command::new("ar").arg("d").arg(&copy).args(&members),
             "ar d",
         )?;
-        // Those a kcsan crate defines (`nm -A`: "archive:member:value type name").
-        let mut keep_list: Vec<String> = KEEP_GLOBAL.iter().map(|s| s.to_string()).collect();
-        let prefix = format!("{}:", copy.display());
-        for line in tool_output(
-            Command::new("nm").args(["-A", "--defined-only"]).arg(&copy),
-            "nm -A",
-        )?
-        .lines()
-        {
-            let Some(rest) = line.strip_prefix(&prefix) else {
-                continue;
-            };
-            let member_name = rest.split(':').next().unwrap_or("");
-            let Some(sym) = rest.split_whitespace().last() else {
-                continue;
-            };
-            if member_name.starts_with("kcsan_") && wanted.contains(sym) {
-                keep_list.push(sym.to_owned());
-            }
-        }
-        std::fs::write(&keep, keep_list.join("\n") + "\n")
-            .with_context(|| format!("cannot write {}", keep.display()))?;
-        run_tool(
-            Command::new("ld")
-                .args(["-r", "--whole-archive"])
-                .arg(&copy)
-                .arg("-o")
-                .arg(&merged),
-            "ld -r",
-        )?;
-        run_tool(
-            Command::new("objcopy")
-                .args(["-R", ".llvmbc", "-R", ".llvmcmd", "-w"])
-                .args(["--redefine-sym", "__real_memcpy=memcpy"])
-                .args(["--redefine-sym", "__real_memmove=memmove"])
-                .args(["--redefine-sym", "__real_memset=memset"])
-                .arg(format!("--keep-global-symbols={}", keep.display()))
-                .arg(&merged)
-                .arg(&localized),
-            "objcopy",
-        )?;
-        std::fs::rename(&localized, object)
-            .with_context(|| format!("cannot create {}", object.display()))
+        merge_and_localize(&copy, object, &also_global.into_iter().collect::<Vec<_>>())
     })();
-    for f in [&copy, &merged, &localized, &keep, &member] {
-        let _ = std::fs::remove_file(f);
-    }
+    let _ = std::fs::remove_file(&copy);
     result
 }
