@@ -109,6 +109,32 @@ fn assert_rust_report_shape(out: &str) {
     }
 }
 
+/// The LTO route's builds get a target directory of their own: they share
+/// the call route's artifact names, and the tests run at the same time (the
+/// LTO test reads its binary back).
+fn lto_target_dir() -> PathBuf {
+    root().join("target/rust-tests-lto")
+}
+
+/// `cargo kcsan` with `options`, in the LTO route's target directory when
+/// they ask for that route.
+fn cargo_kcsan_with(
+    dir: &Path,
+    toolchain: Option<&str>,
+    args: &[&str],
+    options: &[&str],
+) -> Output {
+    let target = lto_target_dir().display().to_string();
+    let env: &[(&str, &str)] = if options.contains(&"--lto") {
+        &[("CARGO_TARGET_DIR", target.as_str())]
+    } else {
+        &[]
+    };
+    let mut all = args.to_vec();
+    all.extend(options);
+    cargo_kcsan_env(dir, toolchain, &all, env)
+}
+
 /// Runs the racy crate until each of its three races has been reported.
 fn racy_crate_reports_every_race(toolchain: Option<&str>) {
     racy_crate_reports_every_race_with(toolchain, &[]);
@@ -124,9 +150,7 @@ fn racy_crate_reports_every_race_with(toolchain: Option<&str>, options: &[&str])
     let mut seen = [false; 3];
     let mut log = String::new();
     for _attempt in 0..5 {
-        let mut args = vec!["test", "--release"];
-        args.extend(options);
-        let o = cargo_kcsan(&sample("racy"), toolchain, &args);
+        let o = cargo_kcsan_with(&sample("racy"), toolchain, &["test", "--release"], options);
         let out = text(&o);
         let route = match toolchain {
             Some("nightly") => "(nightly route: -Zsanitizer=thread)",
@@ -210,7 +234,7 @@ fn racy_crate_is_reported_on_the_lto_route() {
         return;
     }
     racy_crate_reports_every_race_with(Some("stable"), &["--lto"]);
-    let deps = root().join("target/rust-tests/kcsan/x86_64-unknown-linux-gnu/release/deps");
+    let deps = lto_target_dir().join("kcsan/x86_64-unknown-linux-gnu/release/deps");
     let exe = std::fs::read_dir(&deps)
         .expect("the test binaries were built")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -255,9 +279,12 @@ fn clean_crate_is_silent_on_the_lto_route() {
 }
 
 fn clean_crate_is_silent(options: &[&str]) {
-    let mut args = vec!["test", "--release"];
-    args.extend(options);
-    let o = cargo_kcsan(&sample("clean"), Some("stable"), &args);
+    let o = cargo_kcsan_with(
+        &sample("clean"),
+        Some("stable"),
+        &["test", "--release"],
+        options,
+    );
     let out = text(&o);
     assert!(o.status.success(), "no race, exit 0:\n{out}");
     assert!(
