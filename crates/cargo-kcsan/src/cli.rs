@@ -19,7 +19,7 @@ Commands (run the cargo command of the same name, instrumented):
   run, r      build and run a binary or example
   build, b    build
   bench       build and run the benchmarks
-  clean       remove cargo kcsan's build directory (target/kcsan)
+  clean       remove cargo kcsan's build directories (target/kcsan, kcsan-lto)
   runtime     print the path of the runtime object Rust programs link
               (for linking by hand: -Clink-arg=PATH); with --lto, the
               access entry points' bitcode and the object, one per line
@@ -44,7 +44,7 @@ Options (before or after the command, before a `--`):
 Everything else after the command goes to cargo unchanged. KCSAN_OPTIONS reaches the
 programs (`KCSAN_OPTIONS=udelay_task=200 cargo kcsan test`). A program that
 reported a race exits with status 66, so `cargo kcsan test` fails.
-Builds go to target/kcsan, apart from your normal builds.";
+Builds go to target/kcsan (target/kcsan-lto with --lto), apart from your normal builds.";
 
 /// cargo kcsan's own options.
 #[derive(Debug, Default)]
@@ -377,14 +377,21 @@ pub(crate) fn main() -> Result<ExitCode> {
         &cargo_args,
         !opts.instrument.is_empty() || !opts.instrument_c.is_empty(),
     )?;
-    let target_dir = meta.target_dir.join("kcsan");
+    // The LTO route's builds have other flags for every crate and the same
+    // artifact names: apart, so that the two routes do not rebuild over
+    // each other.
+    let target_dir = meta
+        .target_dir
+        .join(if opts.lto { "kcsan-lto" } else { "kcsan" });
 
     if command == "clean" {
-        if target_dir.exists() {
-            std::fs::remove_dir_all(&target_dir)
-                .with_context(|| format!("cannot remove {}", target_dir.display()))?;
+        for dir in ["kcsan", "kcsan-lto"].map(|d| meta.target_dir.join(d)) {
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("cannot remove {}", dir.display()))?;
+                eprintln!("cargo kcsan: removed {}", dir.display());
+            }
         }
-        eprintln!("cargo kcsan: removed {}", target_dir.display());
         return Ok(ExitCode::SUCCESS);
     }
 

@@ -109,30 +109,16 @@ fn assert_rust_report_shape(out: &str) {
     }
 }
 
-/// The LTO route's builds get a target directory of their own: they share
-/// the call route's artifact names, and the tests run at the same time (the
-/// LTO test reads its binary back).
-fn lto_target_dir() -> PathBuf {
-    root().join("target/rust-tests-lto")
-}
-
-/// `cargo kcsan` with `options`, in the LTO route's target directory when
-/// they ask for that route.
+/// `cargo kcsan` with `args`, then cargo kcsan's own `options`.
 fn cargo_kcsan_with(
     dir: &Path,
     toolchain: Option<&str>,
     args: &[&str],
     options: &[&str],
 ) -> Output {
-    let target = lto_target_dir().display().to_string();
-    let env: &[(&str, &str)] = if options.contains(&"--lto") {
-        &[("CARGO_TARGET_DIR", target.as_str())]
-    } else {
-        &[]
-    };
     let mut all = args.to_vec();
     all.extend(options);
-    cargo_kcsan_env(dir, toolchain, &all, env)
+    cargo_kcsan(dir, toolchain, &all)
 }
 
 /// Runs the racy crate until each of its three races has been reported.
@@ -234,7 +220,8 @@ fn racy_crate_is_reported_on_the_lto_route() {
         return;
     }
     racy_crate_reports_every_race_with(Some("stable"), &["--lto"]);
-    let deps = lto_target_dir().join("kcsan/x86_64-unknown-linux-gnu/release/deps");
+    // The LTO route builds apart from the call route (target/kcsan-lto).
+    let deps = root().join("target/rust-tests/kcsan-lto/x86_64-unknown-linux-gnu/release/deps");
     let exe = std::fs::read_dir(&deps)
         .expect("the test binaries were built")
         .filter_map(|e| e.ok().map(|e| e.path()))
