@@ -305,7 +305,7 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
     let mut c = Command::new("rustc");
     match build {
         Build::Plain => {}
-        Build::Kcsan => {
+        Build::Kcsan | Build::KcsanLto => {
             c.args([
                 "-Cpasses=forceattrs,tsan-module,tsan",
                 "-Cllvm-args=-force-attribute=sanitize_thread",
@@ -319,35 +319,24 @@ pub(crate) fn rust_command(repo: &Repo, build: Build, src: &Path, exe: &Path) ->
                 "-Cllvm-args=-tsan-compound-read-before-write=1",
                 "-Cllvm-args=-tsan-distinguish-volatile=1",
             ]);
-            let mut link = OsString::from("-Clink-arg=");
-            link.push(repo.rust_runtime());
-            c.arg(link);
-        }
-        // The LTO route, as `cargo kcsan --lto` links: linker-plugin LTO
-        // with clang-22 and lld, the access entry points' bitcode and the
-        // object made for it.
-        Build::PlainLto => {
-            c.args(LTO_LINK);
-        }
-        Build::KcsanLto => {
-            let (bitcode, object) = repo.rust_lto_runtime()?;
-            c.args([
-                "-Cpasses=forceattrs,tsan-module,tsan",
-                "-Cllvm-args=-force-attribute=sanitize_thread",
-            ]);
-            if std::env::var_os("KCSAN_WEAK_MEMORY").is_none_or(|v| v.is_empty() || v == "0") {
-                c.arg("-Cllvm-args=-tsan-instrument-func-entry-exit=0");
-            }
-            c.args([
-                "-Cllvm-args=-tsan-compound-read-before-write=1",
-                "-Cllvm-args=-tsan-distinguish-volatile=1",
-            ]);
-            c.args(LTO_LINK);
-            for f in [bitcode, object] {
+            // The call route links the runtime object; the LTO route, as
+            // `cargo kcsan --lto` links, the access entry points' bitcode
+            // and the object made for it, by clang-22 with lld.
+            let runtime = if build == Build::KcsanLto {
+                c.args(LTO_LINK);
+                let (bitcode, object) = repo.rust_lto_runtime()?;
+                vec![bitcode, object]
+            } else {
+                vec![repo.rust_runtime()]
+            };
+            for f in runtime {
                 let mut link = OsString::from("-Clink-arg=");
                 link.push(f);
                 c.arg(link);
             }
+        }
+        Build::PlainLto => {
+            c.args(LTO_LINK);
         }
         Build::Libtsan => {
             if !nightly_available() {

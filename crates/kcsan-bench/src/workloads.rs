@@ -329,7 +329,6 @@ fn build_all(
 struct Row {
     label: String,
     build: Build,
-    is_kcsan: bool,
     config: Option<String>,
     cpu: f64,
     cpu_min: f64,
@@ -421,7 +420,6 @@ fn measure_workload(
             Row {
                 label: v.label(),
                 build: v.build,
-                is_kcsan: v.build.is_kcsan(),
                 config: v.config.as_ref().map(|c| c.name.clone()),
                 cpu: median(&cpu),
                 cpu_min: cpu.iter().copied().fold(f64::INFINITY, f64::min),
@@ -560,7 +558,7 @@ fn render(results: &[(&Workload, Vec<Row>)], cfgs: &[Config], runs: u32) -> (Str
         let tsan = rows.iter().find(|r| r.label == "libtsan");
         let (pc, pr) = plain.map_or((f64::NAN, f64::NAN), |p| (p.cpu, p.rss_mib));
         for r in rows {
-            let vs_tsan = match (r.is_kcsan, tsan) {
+            let vs_tsan = match (r.build.is_kcsan(), tsan) {
                 (true, Some(t)) => ratio(r.cpu, t.cpu),
                 _ => String::new(),
             };
