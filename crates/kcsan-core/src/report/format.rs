@@ -442,18 +442,10 @@ mod tests {
     use super::{AccessReport, json_str, stack_lines};
     use crate::access::AccessType;
     use crate::report::Task;
-    use crate::report::stack::{Frame, Stack};
+    use crate::report::stack::{Frame, Stack, test_frame};
 
     fn frame(function: &str, file: &str) -> Frame {
-        Frame {
-            pc: 1,
-            function: Some(function.to_owned()),
-            text: format!("{function} {file}:1"),
-            inlined: false,
-            file: Some(file.to_owned()),
-            line: Some(1),
-            module: None,
-        }
+        test_frame(1, function, file, false)
     }
 
     #[test]

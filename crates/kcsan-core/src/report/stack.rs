@@ -433,21 +433,24 @@ fn sanitize_keep(raw: &RawStack) -> Vec<Vec<Frame>> {
     per_pc
 }
 
+/// A frame for tests: `function` at `file:1`.
+#[cfg(test)]
+pub(crate) fn test_frame(pc: usize, function: &str, file: &str, inlined: bool) -> Frame {
+    Frame {
+        pc,
+        function: Some(function.to_owned()),
+        text: format!("{function}+0x1/0x2 {file}:1"),
+        inlined,
+        file: Some(file.to_owned()),
+        line: Some(1),
+        module: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_frame as frame;
     use super::*;
-
-    fn frame(pc: usize, function: &str, file: &str, inlined: bool) -> Frame {
-        Frame {
-            pc,
-            function: Some(function.to_owned()),
-            text: format!("{function}+0x1/0x2 {file}:1"),
-            inlined,
-            file: Some(file.to_owned()),
-            line: Some(1),
-            module: None,
-        }
-    }
 
     #[test]
     fn titles_name_the_programs_code_inlined_into_a_library_function() {
