@@ -320,11 +320,6 @@ fn classify(args: &[String]) -> Result<(Mode, Vec<Arg>, bool, bool)> {
     Ok((mode, out, has_debug, is_static))
 }
 
-/// `-flto`, `-flto=auto`, `-flto=N`, `-flto=thin` (not `-fno-lto`).
-fn is_lto_flag(a: &str) -> bool {
-    a == "-flto" || a.starts_with("-flto=")
-}
-
 /// Replaces every `@FILE` argument with the arguments in FILE, as gcc and
 /// clang read them: separated by whitespace, with `'...'`, `"..."` and
 /// backslash escapes, nested response files expanded too. An `@FILE` whose
@@ -448,14 +443,14 @@ pub(crate) fn main(cxx: bool, raw: Vec<OsString>) -> Result<ExitCode> {
     // Sources named only inside a response file would otherwise be compiled
     // by the compiler itself, in a compile-and-link step we must split.
     let mut args = expand_response_files(args, 0)?;
-    if compiler.family == Family::Gcc && args.iter().any(|a| is_lto_flag(a)) {
+    if compiler.family == Family::Gcc && args.iter().any(|a| lto::is_lto_flag(a)) {
         // gcc instruments at the LTO link, where -fsanitize=thread would
         // also link libtsan: build without LTO rather than uninstrumented.
         eprintln!(
             "kcsan: warning: -flto dropped: gcc would lose the instrumentation at the LTO link \
              (use KCSAN_CC=clang-22 for LTO)"
         );
-        args.retain(|a| !is_lto_flag(a));
+        args.retain(|a| !lto::is_lto_flag(a));
     }
     if args.is_empty() {
         bail!(
@@ -578,7 +573,11 @@ mod tests {
             split_response_file("a.c -DX='a b' \"c d\"\\ e\n -o\tprog\n"),
             ["a.c", "-DX=a b", "c d e", "-o", "prog"]
         );
-        assert!(is_lto_flag("-flto") && is_lto_flag("-flto=auto") && !is_lto_flag("-fno-lto"));
+        assert!(
+            lto::is_lto_flag("-flto")
+                && lto::is_lto_flag("-flto=auto")
+                && !lto::is_lto_flag("-fno-lto")
+        );
         assert_eq!(classify(&s(&["-E", "a.c"])).unwrap().0, Mode::Preprocess);
         assert_eq!(classify(&s(&["a.o", "-o", "p"])).unwrap().0, Mode::Link);
     }

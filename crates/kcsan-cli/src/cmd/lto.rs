@@ -61,6 +61,11 @@ pub(crate) struct Route {
     pub(crate) added: bool,
 }
 
+/// `-flto`, `-flto=auto`, `-flto=N`, `-flto=thin` (not `-fno-lto`).
+pub(crate) fn is_lto_flag(a: &str) -> bool {
+    a == "-flto" || a.starts_with("-flto=")
+}
+
 /// The LTO flavour the command's own flags ask for (clang's meaning: the
 /// last of `-flto[=...]` and `-fno-lto` wins; `-flto`, `-flto=full`,
 /// `-flto=auto`, `-flto=jobserver` are full LTO).
@@ -71,7 +76,7 @@ fn from_flags(args: &[String]) -> Option<Flavour> {
             f = None;
         } else if a == "-flto=thin" {
             f = Some(Flavour::Thin);
-        } else if a == "-flto" || a.starts_with("-flto=") {
+        } else if is_lto_flag(a) {
             f = Some(Flavour::Full);
         }
     }
