@@ -121,7 +121,7 @@ fn cargo_kcsan_with(
     cargo_kcsan(dir, toolchain, &all)
 }
 
-/// Runs the racy crate until each of its three races has been reported.
+/// Runs the racy crate until each of its four races has been reported.
 fn racy_crate_reports_every_race(toolchain: Option<&str>) {
     racy_crate_reports_every_race_with(toolchain, &[]);
 }
@@ -132,8 +132,9 @@ fn racy_crate_reports_every_race_with(toolchain: Option<&str>, options: &[&str])
         "data-race in racy::counter_bump / racy::counter_bump",
         "racy::cell_write",
         "racy::atomic_bump_plain",
+        "racy::flag_toggle",
     ];
-    let mut seen = [false; 3];
+    let mut seen = [false; 4];
     let mut log = String::new();
     for _attempt in 0..5 {
         let o = cargo_kcsan_with(&sample("racy"), toolchain, &["test", "--release"], options);
@@ -171,9 +172,10 @@ fn racy_crate_reports_every_race_with(toolchain: Option<&str>, options: &[&str])
                 )) && out.contains("(tests: tests::"),
                 "the runner names the tests that raced:\n{out}"
             );
+            assert_whole_test_names(&out);
         } else {
             assert!(
-                out.contains("test result: ok. 3 passed"),
+                out.contains("test result: ok. 4 passed"),
                 "the racy crate builds and runs:\n{out}"
             );
         }
@@ -186,6 +188,30 @@ fn racy_crate_reports_every_race_with(toolchain: Option<&str>, options: &[&str])
         }
     }
     panic!("not every race was reported ({seen:?} for {expected:?}):\n{log}");
+}
+
+/// The flag race runs on the test's own thread and its unnamed helper,
+/// which the kernel both calls `tests::the_tes`: the report names the whole
+/// test, and so does the runner's summary.
+fn assert_whole_test_names(out: &str) {
+    const TEST: &str = "tests::the_test_thread_races_a_helper_it_spawned";
+    for report in out.split("BUG: KCSAN:").skip(1) {
+        let comm = report
+            .lines()
+            .find_map(|l| l.split_once(" Comm: "))
+            .map(|(_, c)| c.split(" Exe: ").next().unwrap_or(c));
+        if report.lines().next().is_some_and(|t| t.contains("racy::flag_toggle")) {
+            assert_eq!(comm, Some(TEST), "the whole test name:\n{out}");
+            assert!(
+                out.contains(&format!("{TEST}: ")),
+                "the summary names the test:\n{out}"
+            );
+        }
+        assert!(
+            comm.is_none_or(|c| !(c.len() == 15 && c.starts_with("tests::"))),
+            "no test name is left cut to 15 bytes:\n{out}"
+        );
+    }
 }
 
 #[test]

@@ -88,6 +88,10 @@ fn init_once() {
         // The program has not started: nothing of it to run at exit.
         crate::report::exit_group(2);
     }
+    if let Err(e) = crate::report::load_thread_names(&flags.thread_names) {
+        crate::report::sink::write_stderr(format!("kcsan: error: {e}\n").as_bytes());
+        crate::report::exit_group(2);
+    }
     let enable = flags.early_enable;
     let control = flags.control;
     config::install(flags);

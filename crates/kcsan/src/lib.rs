@@ -105,8 +105,9 @@
 //! are left out. `(marked)` after an access type means an atomic;
 //! `race at unknown origin` means the value changed during the stall but the
 //! other thread's access was not seen (it was in an uninstrumented crate, or
-//! in std). The thread's name comes from `thread::Builder::name` (the first
-//! 15 bytes). GUIDE.md's "Reading reports" chapter explains every line.
+//! in std). The thread's name comes from `thread::Builder::name`; the kernel
+//! keeps 15 bytes of it, and a name cut there is completed from the test
+//! names (under `cargo kcsan test`) or the thread's stack. GUIDE.md's "Reading reports" chapter explains every line.
 //!
 //! # Tests that assert on races
 //!

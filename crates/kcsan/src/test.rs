@@ -95,7 +95,8 @@ pub struct ReportAccess {
     pub in_interrupt: bool,
     /// The cpu it ran on.
     pub cpu: i32,
-    /// The thread's name (`thread::Builder::name`, at most 15 bytes).
+    /// The thread's name (`thread::Builder::name`; the kernel keeps 15
+    /// bytes, completed as in the report's `Comm:`).
     pub thread_name: String,
     /// The stack, innermost first, runtime frames removed.
     pub frames: Vec<Frame>,

@@ -392,6 +392,13 @@ flags! {
     suppressions: String = String::new(), accept Accept::Text("a file (empty: none)"), kernel "-",
         startup "the file is read and checked once, when the runtime starts";
 
+    /// A file of full thread names, one per line: a name the kernel cut to
+    /// 15 bytes is shown whole in reports when it begins one of them (else
+    /// it is completed from the thread's stack). `cargo kcsan test` names
+    /// the test binary's tests here.
+    thread_names: String = String::new(), accept Accept::Text("a file (empty: none)"), kernel "-",
+        startup "the file is read once, when the runtime starts";
+
     /// At exit, list the suppressions that matched and how often.
     print_suppressions: bool = false, accept Accept::Any, kernel "-",
         live;

@@ -13,6 +13,7 @@ mod ratelimit;
 pub(crate) mod sink;
 pub mod stack;
 pub(crate) mod suppress;
+mod thread_name;
 
 use core::sync::atomic::{AtomicI32, Ordering};
 use std::collections::BTreeSet;
@@ -130,6 +131,14 @@ pub(crate) fn load_suppressions(path: &str) -> Result<(), SuppressionError> {
         STATE.lock().suppressions = Suppressions::load(path)?;
     }
     Ok(())
+}
+
+/// Loads the `thread_names` file, if one is configured (at start-up).
+///
+/// # Errors
+/// The file cannot be read.
+pub(crate) fn load_thread_names(path: &str) -> Result<(), String> {
+    thread_name::load(path)
 }
 
 /// The calling thread's access as the report shows it.
@@ -345,8 +354,10 @@ fn print_report_here(
         task: Task {
             tid: ai.tid,
             in_interrupt: ai.in_interrupt,
-            comm: String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[]))
-                .into_owned(),
+            comm: thread_name::complete(
+                &String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[])),
+                &stack,
+            ),
         },
         cpu: ai.cpu,
         stack,

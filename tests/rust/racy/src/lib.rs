@@ -1,4 +1,4 @@
-//! Three data races in a crate that knows nothing about kcsan. Its tests only
+//! Four data races in a crate that knows nothing about kcsan. Its tests only
 //! run the racy code; `cargo kcsan test` is what finds the races (the kcsan
 //! workspace's tests/cargo_kcsan.rs asserts on its output).
 
@@ -48,6 +48,12 @@ pub fn atomic_bump_plain(a: &AtomicU64) {
 #[inline(never)]
 pub fn atomic_bump_marked(a: &AtomicU64) {
     a.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A plain toggle of a flag word.
+#[inline(never)]
+pub fn flag_toggle(p: SharedPtr) {
+    unsafe { *p.0 ^= 1 };
 }
 
 /// Runs `f(i)` on two named threads until `RACE_FOR` has passed.
@@ -103,5 +109,26 @@ mod tests {
                 atomic_bump_marked(&a);
             }
         });
+    }
+
+    /// The test's own thread races a helper it spawned without a name (so
+    /// the helper has the test thread's name too): reports must name the
+    /// whole test, not the 15 bytes the kernel keeps.
+    #[test]
+    fn the_test_thread_races_a_helper_it_spawned() {
+        let p = SharedPtr(Box::into_raw(Box::new(0u64)));
+        let end = Instant::now() + RACE_FOR;
+        let toggle = move || {
+            while Instant::now() < end {
+                for _ in 0..1000 {
+                    flag_toggle(p);
+                }
+            }
+        };
+        thread::scope(|s| {
+            s.spawn(toggle);
+            toggle();
+        });
+        drop(unsafe { Box::from_raw(p.0) });
     }
 }
