@@ -203,7 +203,10 @@ fn test_names(binary: &OsString) -> Vec<String> {
     };
     String::from_utf8_lossy(&o.stdout)
         .lines()
-        .filter_map(|l| l.strip_suffix(": test").or_else(|| l.strip_suffix(": bench")))
+        .filter_map(|l| {
+            l.strip_suffix(": test")
+                .or_else(|| l.strip_suffix(": bench"))
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -220,13 +223,13 @@ fn summary(binary: &str, reports: &[Seen<'_>], tests: &[String]) -> String {
             .filter(|t| {
                 seen.comm == Some(t.as_str())
                     || seen.frames.iter().any(|f| {
-                    let func = f.split_whitespace().next().unwrap_or("");
-                    let func = func.split("+0x").next().unwrap_or(func);
-                    func == t.as_str()
-                        || func.ends_with(&format!("::{t}"))
-                        || func.contains(&format!("::{t}::"))
-                        || func.starts_with(&format!("{t}::"))
-                })
+                        let func = f.split_whitespace().next().unwrap_or("");
+                        let func = func.split("+0x").next().unwrap_or(func);
+                        func == t.as_str()
+                            || func.ends_with(&format!("::{t}"))
+                            || func.contains(&format!("::{t}::"))
+                            || func.starts_with(&format!("{t}::"))
+                    })
             })
             .map(String::as_str)
             .collect();

@@ -200,7 +200,11 @@ fn assert_whole_test_names(out: &str) {
             .lines()
             .find_map(|l| l.split_once(" Comm: "))
             .map(|(_, c)| c.split(" Exe: ").next().unwrap_or(c));
-        if report.lines().next().is_some_and(|t| t.contains("racy::flag_toggle")) {
+        if report
+            .lines()
+            .next()
+            .is_some_and(|t| t.contains("racy::flag_toggle"))
+        {
             assert_eq!(comm, Some(TEST), "the whole test name:\n{out}");
             assert!(
                 out.contains(&format!("{TEST}: ")),

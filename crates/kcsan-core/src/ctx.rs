@@ -170,6 +170,9 @@ pub(crate) struct Ctx {
     pub(crate) first_watches: Cell<u32>,
     /// The stall budget's account (`max_stall_ratio`).
     pub(crate) budget: crate::budget::Account,
+    /// The source location of the explicit check in progress, from the Rust
+    /// API's `#[track_caller]` (`report::location`).
+    pub(crate) caller_location: Cell<crate::report::location::CallerLocation>,
     // `assume_plain_writes_atomic` as this thread's fast path sees it is in
     // the fast block too (`fast::writes_atomic`): the default until the
     // thread's first slow-path entry (its first eligible access, since the
@@ -204,6 +207,7 @@ impl Ctx {
             origin: Cell::new(Origin::None),
             first_watches: Cell::new(0),
             budget: crate::budget::Account::new(),
+            caller_location: Cell::new(crate::report::location::CallerLocation::NONE),
         }
     }
 

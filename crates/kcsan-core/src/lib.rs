@@ -59,6 +59,7 @@ pub mod weak_memory;
 
 pub use access::AccessType;
 pub use check::{abandon_on_fault, check_access};
+pub use report::check_access_at;
 
 /// Whether the calling thread is inside the runtime's own slow path (reporting,
 /// initialising). Interposed libc functions check this so the runtime's own

@@ -30,6 +30,37 @@ pub unsafe extern "C" fn __kcsan_check_access(ptr: *const c_void, size: usize, t
     unsafe { kcsan_core::check_access(ptr.cast(), size, AccessType(ty as u32)) }
 }
 
+/// Checks an access as `__kcsan_check_access` does, with the source location
+/// it was written at (the Rust API passes `#[track_caller]`'s
+/// `Location::caller()`): `file_len` bytes of UTF-8 at `file`, and
+/// `line << 32 | column`. Not in `kcsan.h`: C has no caller locations.
+///
+/// # Safety
+/// As for `__kcsan_check_access`; `file..file + file_len` is UTF-8 that lives
+/// as long as the program.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn __kcsan_check_access_at(
+    ptr: *const c_void,
+    size: usize,
+    ty: c_int,
+    file: *const u8,
+    file_len: usize,
+    line_column: u64,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        kcsan_core::check_access_at(
+            ptr.cast(),
+            size,
+            AccessType(ty as u32),
+            file,
+            file_len,
+            (line_column >> 32) as u32,
+            line_column as u32,
+        )
+    }
+}
+
 /// Stops checking on this thread until `kcsan_enable_current`; nests.
 #[unsafe(no_mangle)]
 pub extern "C" fn kcsan_disable_current() {

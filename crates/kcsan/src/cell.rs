@@ -71,6 +71,7 @@ impl<T> UnsafeCell<T> {
 
 impl<T: ?Sized> UnsafeCell<T> {
     #[inline(always)]
+    #[track_caller]
     fn check(&self, ty: u32) {
         // The size of the value, taken through the cell (a reference to an
         // UnsafeCell may coexist with writes to its contents).
@@ -92,6 +93,7 @@ impl<T: ?Sized> UnsafeCell<T> {
 
     /// Reads through a pointer to the value: checks a plain read, then calls `f`.
     #[inline]
+    #[track_caller]
     pub fn with<F, R>(&self, f: F) -> R
     where
         F: FnOnce(*const T) -> R,
@@ -102,6 +104,7 @@ impl<T: ?Sized> UnsafeCell<T> {
 
     /// Writes through a pointer to the value: checks a plain write, then calls `f`.
     #[inline]
+    #[track_caller]
     pub fn with_mut<F, R>(&self, f: F) -> R
     where
         F: FnOnce(*mut T) -> R,
@@ -112,6 +115,7 @@ impl<T: ?Sized> UnsafeCell<T> {
 
     /// Checks a plain read and returns a pointer guard for it.
     #[inline]
+    #[track_caller]
     pub fn get(&self) -> ConstPtr<T> {
         self.check(0);
         ConstPtr {
@@ -121,6 +125,7 @@ impl<T: ?Sized> UnsafeCell<T> {
 
     /// Checks a plain write and returns a pointer guard for it.
     #[inline]
+    #[track_caller]
     pub fn get_mut(&self) -> MutPtr<T> {
         self.check(ACCESS_WRITE);
         MutPtr {

@@ -199,6 +199,7 @@ pub const ENABLED: bool = cfg!(kcsan);
 /// `ptr..ptr + size` must be readable: the runtime reads it to detect a
 /// value change.
 #[inline]
+#[track_caller]
 pub unsafe fn check_access(ptr: *const u8, size: usize, ty: u32) {
     sys::check(ptr, size, ty);
 }
@@ -217,6 +218,7 @@ pub unsafe fn check_access(ptr: *const u8, size: usize, ty: u32) {
 /// # Safety
 /// As for [`core::ptr::read_volatile`]: `src` is valid for reads and aligned.
 #[inline]
+#[track_caller]
 pub unsafe fn read_once<T: Copy>(src: *const T) -> T {
     sys::check(src.cast(), core::mem::size_of::<T>(), ACCESS_ATOMIC);
     // SAFETY: forwarded to the caller.
@@ -238,6 +240,7 @@ pub unsafe fn read_once<T: Copy>(src: *const T) -> T {
 /// # Safety
 /// As for [`core::ptr::write_volatile`]: `dst` is valid for writes and aligned.
 #[inline]
+#[track_caller]
 pub unsafe fn write_once<T>(dst: *mut T, value: T) {
     sys::check(
         dst.cast_const().cast(),
@@ -410,12 +413,14 @@ pub mod __private {
 
     /// Checks the whole value at `p` (the `assert_exclusive_*!` macros).
     #[inline(always)]
+    #[track_caller]
     pub fn check_place<T>(p: *const T, ty: u32) {
         sys::check(p.cast(), core::mem::size_of::<T>(), ty);
     }
 
     /// `assert_exclusive_bits!`: the kernel's sequence.
     #[inline(always)]
+    #[track_caller]
     pub fn check_bits<T>(p: *const T, mask: u64) {
         sys::set_access_mask(mask);
         sys::check(p.cast(), core::mem::size_of::<T>(), ACCESS_ASSERT);

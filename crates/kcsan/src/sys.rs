@@ -12,7 +12,14 @@ mod imp {
     use core::ffi::{c_int, c_ulong, c_void};
 
     unsafe extern "C" {
-        fn __kcsan_check_access(ptr: *const c_void, size: usize, ty: c_int);
+        fn __kcsan_check_access_at(
+            ptr: *const c_void,
+            size: usize,
+            ty: c_int,
+            file: *const u8,
+            file_len: usize,
+            line_column: u64,
+        );
         fn kcsan_disable_current();
         fn kcsan_enable_current();
         fn kcsan_enable_current_nowarn();
@@ -79,19 +86,33 @@ mod imp {
         unsafe { kcsan_end_scoped_access(&mut **sa) }
     }
 
-    /// Checks an access; `ty` holds `ACCESS_*` bits.
+    /// Checks an access; `ty` holds `ACCESS_*` bits. The caller's location
+    /// goes with it, for the report: every public function on the way here
+    /// is `#[track_caller]`, so it is the user's line, not this crate's.
     ///
     /// The runtime only reads `ptr..ptr + size` (the watcher's value check),
     /// and only while the access it stands for is about to happen, so any
     /// address the caller is about to access is fine.
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn check(ptr: *const u8, size: usize, ty: u32) {
+        let at = core::panic::Location::caller();
         // SAFETY:
         // - the runtime reads at most `size` bytes at `ptr`, which the caller
         //   is about to access itself (every caller checks an access it makes,
         //   or an assertion on memory it can name);
+        // - `at.file()` is a `&'static str`;
         // - the runtime never unwinds.
-        unsafe { __kcsan_check_access(ptr.cast(), size, ty as c_int) }
+        unsafe {
+            __kcsan_check_access_at(
+                ptr.cast(),
+                size,
+                ty as c_int,
+                at.file().as_ptr(),
+                at.file().len(),
+                (u64::from(at.line()) << 32) | u64::from(at.column()),
+            )
+        }
     }
 
     macro_rules! forward {
@@ -130,6 +151,7 @@ mod imp {
 #[cfg(not(kcsan))]
 mod imp {
     #[inline(always)]
+    #[track_caller]
     pub(crate) fn check(_ptr: *const u8, _size: usize, _ty: u32) {}
     #[inline(always)]
     pub(crate) fn disable_current() {}

@@ -285,7 +285,7 @@ fn render_tsan(r: &Report, exe: &str) -> String {
 //  "accesses":[
 //   {"role":"other","kind":"write","marked":false,"assert":false,"reordered":false,
 //    "description":"write","addr":"0x00005581b7ef4010","size":8,
-//    "tid":488,"interrupt":false,"comm":"worker","cpu":1,
+//    "tid":488,"interrupt":false,"comm":"worker","cpu":1,"location":null,
 //    "stack":[{"function":"writer","file":"race.c","line":12,"inlined":false,
 //              "text":"writer+0x1d/0x30 race.c:12"}]},
 //   {"role":"this", ...}],
@@ -294,7 +294,9 @@ fn render_tsan(r: &Report, exe: &str) -> String {
 // ```
 //
 // `role` is `other` (the racing thread) or `this` (the watcher); a race of
-// unknown origin has only `this`. `kind` is `read`, `write` or `read-write`;
+// unknown origin has only `this`. `location` is where an explicitly checked
+// access was written (the Rust API's `#[track_caller]`:
+// `{"file":"src/lib.rs","line":42,"column":9}`), else null. `kind` is `read`, `write` or `read-write`;
 // `description` is the KCSAN wording. Addresses and values are hex strings
 // (64-bit values do not fit JSON numbers exactly). At exit: `summary`
 // (`{"reported":N,"unique":M}`) if the process reported, and `stats` (the
@@ -349,7 +351,7 @@ fn json_access(a: &AccessReport, role: &str) -> String {
         })
         .collect();
     format!(
-        "{{\"role\":\"{role}\",\"kind\":\"{kind}\",\"marked\":{},\"assert\":{},\"reordered\":{},\"description\":{},\"addr\":\"0x{:016x}\",\"size\":{},\"tid\":{},\"interrupt\":{},\"comm\":{},\"cpu\":{},\"stack\":[{}]}}",
+        "{{\"role\":\"{role}\",\"kind\":\"{kind}\",\"marked\":{},\"assert\":{},\"reordered\":{},\"description\":{},\"addr\":\"0x{:016x}\",\"size\":{},\"tid\":{},\"interrupt\":{},\"comm\":{},\"cpu\":{},\"location\":{},\"stack\":[{}]}}",
         a.ty.is_atomic(),
         a.ty.is_assert(),
         a.ty.has(crate::AccessType::SCOPED),
@@ -360,6 +362,15 @@ fn json_access(a: &AccessReport, role: &str) -> String {
         a.task.in_interrupt,
         json_str(&a.task.comm),
         a.cpu,
+        a.location.as_ref().map_or_else(
+            || "null".to_owned(),
+            |l| format!(
+                "{{\"file\":{},\"line\":{},\"column\":{}}}",
+                json_str(&l.file),
+                l.line,
+                l.column
+            )
+        ),
         frames.join(",")
     )
 }
@@ -442,6 +453,7 @@ mod tests {
     use super::{AccessReport, json_str, stack_lines};
     use crate::access::AccessType;
     use crate::report::Task;
+    use crate::report::format::json_access;
     use crate::report::stack::{Frame, Stack, test_frame};
 
     fn frame(function: &str, file: &str) -> Frame {
@@ -472,6 +484,7 @@ mod tests {
             cpu: 0,
             stack: Stack { frames },
             reordered_to: None,
+            location: None,
         };
         let mut out = String::new();
         stack_lines(&mut out, &a);
@@ -492,6 +505,36 @@ mod tests {
         stack_lines(&mut out, &b);
         assert_eq!(out.lines().count(), 6, "{out}");
         assert!(!out.contains("..."), "{out}");
+    }
+
+    #[test]
+    fn json_accesses_carry_their_location() {
+        let mut a = AccessReport {
+            addr: 0x10,
+            size: 8,
+            ty: AccessType::WRITE,
+            task: Task {
+                tid: 1,
+                in_interrupt: false,
+                comm: "t".into(),
+            },
+            cpu: 0,
+            stack: Stack {
+                frames: vec![frame("app::f", "/src/app/src/lib.rs")],
+            },
+            reordered_to: None,
+            location: None,
+        };
+        assert!(json_access(&a, "this").contains("\"location\":null,"));
+        a.location = Some(crate::report::SourceLocation {
+            file: "src/lib.rs".into(),
+            line: 42,
+            column: 9,
+        });
+        assert!(
+            json_access(&a, "this")
+                .contains("\"location\":{\"file\":\"src/lib.rs\",\"line\":42,\"column\":9},")
+        );
     }
 
     #[test]

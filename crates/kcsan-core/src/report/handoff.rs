@@ -27,6 +27,8 @@ pub(crate) struct AccessInfo {
     pub(crate) in_interrupt: bool,
     /// The thread's name (`comm`), NUL-padded.
     pub(crate) comm: [u8; 16],
+    /// Where the access was written, if its check said (`location.rs`).
+    pub(crate) location: super::location::CallerLocation,
 }
 
 impl AccessInfo {
@@ -38,6 +40,7 @@ impl AccessInfo {
         cpu: 0,
         in_interrupt: false,
         comm: [0; 16],
+        location: super::location::CallerLocation::NONE,
     };
 }
 

@@ -8,6 +8,7 @@
 mod format;
 mod handoff;
 pub mod hook;
+pub(crate) mod location;
 pub(crate) mod lock;
 mod ratelimit;
 pub(crate) mod sink;
@@ -31,6 +32,7 @@ use crate::stats::Counter;
 use crate::watchpoint::TABLE_LEN;
 
 use self::suppress::Suppressions;
+pub use location::{SourceLocation, check_access_at};
 pub use suppress::SuppressionError;
 
 /// What the watcher learned about the value during its stall.
@@ -76,6 +78,10 @@ pub struct AccessReport {
     /// For a scoped or reordered access: the frame the top frame replaced,
     /// i.e. where the access was checked ("reordered to:").
     pub reordered_to: Option<stack::Frame>,
+    /// Where the access was written, when its check said so (the Rust
+    /// API's `#[track_caller]` location); the stack's frame in that file
+    /// shows its line and column.
+    pub location: Option<SourceLocation>,
 }
 
 /// One finished report, before formatting.
@@ -155,6 +161,13 @@ fn access_info(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) -> AccessInf
         cpu: unsafe { libc::sched_getcpu() },
         in_interrupt: ctx.in_interrupt(),
         comm,
+        location: if location::may_locate(ty) {
+            ctx.caller_location
+                .get()
+                .of_access(addr, size, ctx.signal_depth.get())
+        } else {
+            location::CallerLocation::NONE
+        },
     }
 }
 
@@ -347,21 +360,28 @@ fn print_report_here(
     ) {
         return false;
     }
-    let side = |ai: &AccessInfo, stack: Stack, reordered_to: Option<stack::Frame>| AccessReport {
-        addr: ai.addr,
-        size: ai.size,
-        ty: ai.ty,
-        task: Task {
-            tid: ai.tid,
-            in_interrupt: ai.in_interrupt,
-            comm: thread_name::complete(
-                &String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[])),
-                &stack,
-            ),
-        },
-        cpu: ai.cpu,
-        stack,
-        reordered_to,
+    let side = |ai: &AccessInfo, mut stack: Stack, reordered_to: Option<stack::Frame>| {
+        let location = ai.location.to_source();
+        if let Some(l) = &location {
+            location::apply(&mut stack, l);
+        }
+        AccessReport {
+            addr: ai.addr,
+            size: ai.size,
+            ty: ai.ty,
+            task: Task {
+                tid: ai.tid,
+                in_interrupt: ai.in_interrupt,
+                comm: thread_name::complete(
+                    &String::from_utf8_lossy(ai.comm.split(|&b| b == 0).next().unwrap_or(&[])),
+                    &stack,
+                ),
+            },
+            cpu: ai.cpu,
+            stack,
+            reordered_to,
+            location,
+        }
     };
     let is_assert = this.ty.is_assert() || other.is_some_and(|o| o.ai.ty.is_assert());
     let mut diff = w.old ^ w.new;

@@ -356,13 +356,7 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
         .position(|frames| outer_name(frames).contains(SIGNAL_TRAMPOLINE))
         .map_or(per_pc.len(), |i| skip + i);
     let mut frames: Vec<Frame> = per_pc.into_iter().take(end).skip(skip).flatten().collect();
-    // The kcsan API crate's functions inlined at the access (UnsafeCell's
-    // with_mut, the atomics' methods) are the runtime's too.
-    let inlined_runtime = frames
-        .iter()
-        .take_while(|f| f.inlined && f.function.as_deref().is_some_and(is_runtime_function))
-        .count();
-    frames.drain(..inlined_runtime);
+    frames.drain(..inlined_runtime_prefix(&frames));
     // Per frame, not per pc: in optimised code the user's closure is often
     // inlined into the start frame itself.
     if let Some(start) = frames
@@ -372,6 +366,28 @@ pub(crate) fn sanitize(raw: &RawStack) -> Stack {
         frames.truncate(start);
     }
     Stack { frames }
+}
+
+/// How many of `frames`' leading inlined frames are the runtime's. The kcsan
+/// API crate's functions inlined at the access (UnsafeCell's `with_mut`, the
+/// atomics' methods) are the runtime's, and so are the std helpers they
+/// inline (`core::ptr::write_volatile` in `write_once`, whose volatile write
+/// the instrumentation checks too): up to the last runtime function among
+/// the leading inlined frames, as long as only runtime functions and std
+/// helpers come before it.
+fn inlined_runtime_prefix(frames: &[Frame]) -> usize {
+    frames
+        .iter()
+        .take_while(|f| {
+            f.inlined
+                && f.function
+                    .as_deref()
+                    .is_some_and(|n| is_runtime_function(n) || is_runtime_helper(n))
+        })
+        .enumerate()
+        .filter(|(_, f)| f.function.as_deref().is_some_and(is_runtime_function))
+        .last()
+        .map_or(0, |(i, _)| i + 1)
 }
 
 /// As [`sanitize`], for a scoped or reordered access made at `origin` (a
@@ -451,6 +467,46 @@ pub(crate) fn test_frame(pc: usize, function: &str, file: &str, inlined: bool) -
 mod tests {
     use super::test_frame as frame;
     use super::*;
+
+    #[test]
+    fn std_helpers_inlined_into_the_api_are_the_runtimes() {
+        let frames = [
+            frame(
+                1,
+                "core::ptr::write_volatile",
+                "/rustc/x/library/core/src/ptr/mod.rs",
+                true,
+            ),
+            frame(1, "kcsan::write_once", "/k/crates/kcsan/src/lib.rs", true),
+            frame(1, "app::publish", "/app/src/lib.rs", false),
+        ];
+        assert_eq!(inlined_runtime_prefix(&frames), 2);
+        // std code of the program's own, with no runtime function under it,
+        // stays.
+        let frames = [
+            frame(
+                1,
+                "core::ptr::write_volatile",
+                "/rustc/x/library/core/src/ptr/mod.rs",
+                true,
+            ),
+            frame(1, "app::publish", "/app/src/lib.rs", false),
+        ];
+        assert_eq!(inlined_runtime_prefix(&frames), 0);
+        // The user's own inlined function ends the prefix.
+        let frames = [
+            frame(
+                1,
+                "kcsan::sys::imp::check",
+                "/k/crates/kcsan/src/sys.rs",
+                true,
+            ),
+            frame(1, "app::helper", "/app/src/lib.rs", true),
+            frame(1, "kcsan::read_once", "/k/crates/kcsan/src/lib.rs", true),
+            frame(1, "app::publish", "/app/src/lib.rs", false),
+        ];
+        assert_eq!(inlined_runtime_prefix(&frames), 1);
+    }
 
     #[test]
     fn titles_name_the_programs_code_inlined_into_a_library_function() {

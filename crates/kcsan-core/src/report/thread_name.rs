@@ -70,7 +70,12 @@ fn complete_from(comm: &str, stack: &Stack, names: &[String]) -> String {
     let in_stack: Vec<&String> = candidates
         .iter()
         .copied()
-        .filter(|n| stack.frames.iter().any(|f| names_code_of(f.function.as_deref(), n)))
+        .filter(|n| {
+            stack
+                .frames
+                .iter()
+                .any(|f| names_code_of(f.function.as_deref(), n))
+        })
         .collect();
     if let [only] = in_stack[..] {
         return only.clone();
@@ -91,10 +96,14 @@ fn complete_from(comm: &str, stack: &Stack, names: &[String]) -> String {
 /// or `name` itself.
 fn names_code_of(function: Option<&str>, name: &str) -> bool {
     let Some(f) = function else { return false };
-    [f.strip_prefix(name), f.find(&format!("::{name}")).map(|i| &f[i + 2 + name.len()..])]
-        .into_iter()
-        .flatten()
-        .any(|rest| rest.is_empty() || rest.starts_with("::"))
+    [
+        f.strip_prefix(name),
+        f.find(&format!("::{name}"))
+            .map(|i| &f[i + 2 + name.len()..]),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|rest| rest.is_empty() || rest.starts_with("::"))
 }
 
 /// `comm` completed to the end of the path segment it begins in `function`,
@@ -141,7 +150,10 @@ mod tests {
     #[test]
     fn short_names_are_left_alone() {
         let s = stack(&["racy::tests::racy::{closure}"]);
-        assert_eq!(complete_from("tests::racy", &s, &names(&["tests::racy"])), "tests::racy");
+        assert_eq!(
+            complete_from("tests::racy", &s, &names(&["tests::racy"])),
+            "tests::racy"
+        );
         assert_eq!(complete_from("worker", &s, &[]), "worker");
     }
 
@@ -149,17 +161,26 @@ mod tests {
     fn a_cut_name_is_completed_from_the_list() {
         let s = stack(&["racy::helper"]);
         let list = names(&["tests::racy_poison_counter", "tests::other"]);
-        assert_eq!(complete_from("tests::racy_poi", &s, &list), "tests::racy_poison_counter");
+        assert_eq!(
+            complete_from("tests::racy_poi", &s, &list),
+            "tests::racy_poison_counter"
+        );
     }
 
     #[test]
     fn several_candidates_are_told_apart_by_the_stack() {
         let list = names(&["tests::racy_poison_a", "tests::racy_poison_b"]);
         let s = stack(&["racy::helper", "racy::tests::racy_poison_b::{closure}"]);
-        assert_eq!(complete_from("tests::racy_poi", &s, &list), "tests::racy_poison_b");
+        assert_eq!(
+            complete_from("tests::racy_poi", &s, &list),
+            "tests::racy_poison_b"
+        );
         // Neither in the stack: the kernel's name, not a guess.
         let s = stack(&["racy::helper"]);
-        assert_eq!(complete_from("tests::racy_poi", &s, &list), "tests::racy_poi");
+        assert_eq!(
+            complete_from("tests::racy_poi", &s, &list),
+            "tests::racy_poi"
+        );
     }
 
     #[test]
@@ -169,7 +190,10 @@ mod tests {
             "racy::tests::racy_poison_counter::{closure}",
             "core::ops::function::FnOnce::call_once",
         ]);
-        assert_eq!(complete_from("tests::racy_poi", &s, &[]), "tests::racy_poison_counter");
+        assert_eq!(
+            complete_from("tests::racy_poi", &s, &[]),
+            "tests::racy_poison_counter"
+        );
         // The name must begin at a path boundary.
         let s = stack(&["racy::xtests::racy_poison_counter"]);
         assert_eq!(complete_from("tests::racy_poi", &s, &[]), "tests::racy_poi");

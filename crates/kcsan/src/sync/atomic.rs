@@ -40,6 +40,7 @@ macro_rules! atomic_common {
             }
 
             #[inline(always)]
+            #[track_caller]
             fn check(&self, ty: u32) {
                 sys::check(self.0.as_ptr() as *const u8, core::mem::size_of::<$t>(), ty);
             }
@@ -65,6 +66,7 @@ macro_rules! atomic_common {
 
             /// Loads the value; checked as a marked read.
             #[inline]
+            #[track_caller]
             pub fn load(&self, order: Ordering) -> $t {
                 self.check(LOAD);
                 self.0.load(order)
@@ -72,6 +74,7 @@ macro_rules! atomic_common {
 
             /// Stores a value; checked as a marked write.
             #[inline]
+            #[track_caller]
             pub fn store(&self, v: $t, order: Ordering) {
                 self.check(STORE);
                 self.0.store(v, order)
@@ -79,6 +82,7 @@ macro_rules! atomic_common {
 
             /// Swaps in a value; checked as a marked read-modify-write.
             #[inline]
+            #[track_caller]
             pub fn swap(&self, v: $t, order: Ordering) -> $t {
                 self.check(RMW);
                 self.0.swap(v, order)
@@ -86,6 +90,7 @@ macro_rules! atomic_common {
 
             /// Compare-and-exchange; checked as a marked read-modify-write.
             #[inline]
+            #[track_caller]
             pub fn compare_exchange(
                 &self,
                 current: $t,
@@ -99,6 +104,7 @@ macro_rules! atomic_common {
 
             /// Weak compare-and-exchange; checked as a marked read-modify-write.
             #[inline]
+            #[track_caller]
             pub fn compare_exchange_weak(
                 &self,
                 current: $t,
@@ -112,6 +118,7 @@ macro_rules! atomic_common {
 
             /// `fetch_update`; checked as a marked read-modify-write.
             #[inline]
+            #[track_caller]
             pub fn fetch_update<F>(
                 &self,
                 set_order: Ordering,
@@ -149,6 +156,7 @@ macro_rules! atomic_rmw {
             $(
                 #[doc = concat!("`", stringify!($op), "`; checked as a marked read-modify-write.")]
                 #[inline]
+                #[track_caller]
                 pub fn $op(&self, v: $t, order: Ordering) -> $t {
                     self.check(RMW);
                     self.0.$op(v, order)
@@ -202,6 +210,7 @@ impl<T> AtomicPtr<T> {
     }
 
     #[inline(always)]
+    #[track_caller]
     fn check(&self, ty: u32) {
         sys::check(
             self.0.as_ptr() as *const u8,
@@ -224,6 +233,7 @@ impl<T> AtomicPtr<T> {
 
     /// Loads the pointer; checked as a marked read.
     #[inline]
+    #[track_caller]
     pub fn load(&self, order: Ordering) -> *mut T {
         self.check(LOAD);
         self.0.load(order)
@@ -231,6 +241,7 @@ impl<T> AtomicPtr<T> {
 
     /// Stores a pointer; checked as a marked write.
     #[inline]
+    #[track_caller]
     pub fn store(&self, p: *mut T, order: Ordering) {
         self.check(STORE);
         self.0.store(p, order)
@@ -238,6 +249,7 @@ impl<T> AtomicPtr<T> {
 
     /// Swaps in a pointer; checked as a marked read-modify-write.
     #[inline]
+    #[track_caller]
     pub fn swap(&self, p: *mut T, order: Ordering) -> *mut T {
         self.check(RMW);
         self.0.swap(p, order)
@@ -245,6 +257,7 @@ impl<T> AtomicPtr<T> {
 
     /// Compare-and-exchange; checked as a marked read-modify-write.
     #[inline]
+    #[track_caller]
     pub fn compare_exchange(
         &self,
         current: *mut T,
@@ -258,6 +271,7 @@ impl<T> AtomicPtr<T> {
 
     /// Weak compare-and-exchange; checked as a marked read-modify-write.
     #[inline]
+    #[track_caller]
     pub fn compare_exchange_weak(
         &self,
         current: *mut T,

@@ -190,6 +190,23 @@ mod tests {
                 Access::marked_write("rogue_update"),
             ));
         assert_eq!(r.bug_type, "assert: race");
+        // The assertion's frame shows where it was written, to the column
+        // (`#[track_caller]`): line tables alone give the line only.
+        let (line, column) = written_at("kcsan::assert_exclusive_writer!(self.owner_value)");
+        assert!(
+            r.text.contains(&format!("src/lib.rs:{line}:{column}")),
+            "the assertion's location, src/lib.rs:{line}:{column}:\n{}",
+            r.text
+        );
+    }
+
+    /// The line and column of `code` in this file (1-based).
+    fn written_at(code: &str) -> (usize, usize) {
+        include_str!("lib.rs")
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find(code).map(|c| (i + 1, c + 1)))
+            .expect("the code is in this file")
     }
 
     #[test]
