@@ -4,13 +4,15 @@
 // engine), so only the value change gives the race away. The report names
 // only the watcher: "race at unknown origin, with read to ...", and its
 // title is the watcher's frame with offsets (kcsan_test's
-// test_unknown_origin). unknown_origin_disabled.c turns these reports off.
+// test_unknown_origin). Watched again (udelay_rewatch), the value changes
+// again unseen: the report says the writer is most likely not instrumented. unknown_origin_disabled.c turns these reports off.
 //
 // RUN: %kcsan_cc -O2 -g %s -o %t -pthread && %run %t
 // EXPECT: {{^}}BUG: KCSAN: data-race in reader+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}}{{$}}
 // EXPECT: {{^}}race at unknown origin, with read to 0x{{[0-9a-f]+}} of 8 bytes by task {{[0-9]+}} on cpu {{[0-9]+}}:
 // EXPECT: {{^}} reader+0x{{[0-9a-f]+}}/0x{{[0-9a-f]+}} {{.*}}unknown_origin.c:[[read]]{{$}}
 // EXPECT: {{^}}value changed: 0x{{[0-9a-f]+}} -> 0x{{[0-9a-f]+}}{{$}}
+// EXPECT: {{^}}watched again for 1000 us: changed again, unseen: the writer is most likely not instrumented{{$}}
 // STDOUT: unknown_origin: done
 // NEVER: writer+0x
 

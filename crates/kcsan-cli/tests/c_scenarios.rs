@@ -883,6 +883,7 @@ scenarios! {
     report_format_tsan => "report_format_tsan.c",
     report_hook => "report_hook.c",
     report_hook_print => "report_hook_print.c",
+    rewatch_late_store => "rewatch_late_store.c",
     signal_handler_race => "signal_handler_race.c",
     signal_same_thread_interrupt_watcher => "signal_same_thread_interrupt_watcher.c",
     short_thread_race => "short_thread_race.c",

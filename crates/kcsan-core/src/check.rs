@@ -25,6 +25,7 @@ use crate::ctx::{self, Ctx, GATE_FOCUS, GATE_PENDING, Origin};
 use crate::encoding;
 use crate::fast;
 use crate::report::{self, ValueChange, Watched};
+use crate::rewatch::{self, Again};
 use crate::sample::Watch;
 use crate::scoped::check_pending;
 use crate::shield::{CancelDisabled, SignalsBlocked};
@@ -377,7 +378,7 @@ fn found_watchpoint(addr: usize, size: usize, ty: AccessType, found: Found) {
 ///
 /// # Safety
 /// `addr..addr + size` must be readable.
-unsafe fn read_value(addr: usize, size: usize) -> u64 {
+pub(crate) unsafe fn read_value(addr: usize, size: usize) -> u64 {
     // SAFETY: the caller guarantees the range is readable; the pointer is
     // aligned for the type in each typed branch.
     unsafe {
@@ -562,6 +563,16 @@ fn recheck_after_stall(ctx: &Ctx, addr: usize, size: usize, ty: AccessType) {
     }
 }
 
+/// Charges a watch that began at `start` (ns) to the thread's stall budget.
+fn charge(ctx: &Ctx, f: &config::Flags, kind: Watch, start: u64) {
+    let end = delay::now_ns();
+    if matches!(kind, Watch::Focus(_)) {
+        budget::charge_focus(ctx, end - start);
+    } else {
+        budget::charge(ctx, f, end, end - start);
+    }
+}
+
 /// The watch itself: insert, read, stall, read, retire, report. Returns the
 /// access mask in force (0 for a weak-memory replay).
 ///
@@ -637,15 +648,8 @@ unsafe fn watch(
         restore_outer(ctx);
         return access_mask;
     }
-    restore_outer(ctx);
     if is_reorder {
         access_mask = 0;
-    }
-    let end = delay::now_ns();
-    if matches!(kind, Watch::Focus(_)) {
-        budget::charge_focus(ctx, end - start);
-    } else {
-        budget::charge(ctx, f, end, end - start);
     }
 
     let mut diff = old ^ new;
@@ -665,9 +669,43 @@ unsafe fn watch(
         old,
         new,
         access_mask,
+        again: None,
     };
 
-    if !watchpoint::consume(idx) {
+    let consumed = !watchpoint::consume(idx);
+    let mut again = None;
+    if !consumed
+        && value_change == ValueChange::True
+        && !is_reorder
+        && f.udelay_rewatch > 0
+        && rewatch::is_due(addr, f.report_once_in_ms)
+    {
+        // SAFETY: forwarded from our caller's contract.
+        match unsafe {
+            rewatch::watch_again(ctx, idx, watched, u64::from(f.udelay_rewatch), f.delay_mode)
+        } {
+            Again::Abandoned => {
+                restore_outer(ctx);
+                return access_mask;
+            }
+            Again::Hit(second) => {
+                // The second watch's racer is reported with what that watch
+                // saw; the first watch's change makes it a race that
+                // `report_value_change_only` keeps.
+                restore_outer(ctx);
+                charge(ctx, f, kind, start);
+                report::known_origin(ctx, second, ValueChange::True, idx);
+                watchpoint::remove(idx);
+                Counter::UsedWatchpoints.dec();
+                return access_mask;
+            }
+            Again::Missed(seen) => again = Some(seen),
+        }
+    }
+    restore_outer(ctx);
+    charge(ctx, f, kind, start);
+
+    if consumed {
         // Someone hit the watchpoint.
         if value_change == ValueChange::Maybe {
             if access_mask != 0 {
@@ -689,7 +727,7 @@ unsafe fn watch(
             Counter::AssertFailures.inc();
         }
         if f.report_race_unknown_origin || ty.is_assert() {
-            report::unknown_origin(ctx, watched);
+            report::unknown_origin(ctx, Watched { again, ..watched });
         }
     }
     // Only now: the slot's handoff entry was in use until the report was done.

@@ -49,6 +49,7 @@ mod fuzz;
 pub mod heap;
 mod permissive;
 pub mod report;
+mod rewatch;
 pub mod runtime;
 mod sample;
 pub mod scoped;

@@ -153,6 +153,13 @@ pub(crate) fn consume(idx: usize) -> bool {
     WATCHPOINTS[idx].swap(CONSUMED_WATCHPOINT, Relaxed) != CONSUMED_WATCHPOINT
 }
 
+/// Publishes the watchpoint again in the slot its watcher still holds (after
+/// [`consume`] left it `CONSUMED`): a second watch of the same access. Only
+/// that watcher calls this; racers only ever claim an encoded watchpoint.
+pub(crate) fn rearm(idx: usize, addr: usize, size: usize, is_write: bool) {
+    WATCHPOINTS[idx].store(encoding::encode_watchpoint(addr, size, is_write), Relaxed);
+}
+
 /// Frees a slot. Only the watcher that inserted it calls this, after reporting.
 pub(crate) fn remove(idx: usize) {
     WATCHPOINTS[idx].store(INVALID_WATCHPOINT, Relaxed);

@@ -104,8 +104,10 @@
 //! instrumented crates); the runtime's frames and std's thread-start frames
 //! are left out. `(marked)` after an access type means an atomic;
 //! `race at unknown origin` means the value changed during the stall but the
-//! other thread's access was not seen (it was in an uninstrumented crate, or
-//! in std). The thread's name comes from `thread::Builder::name`; the kernel
+//! other thread's access was not seen: it was in an uninstrumented crate or in
+//! std's precompiled code, or it was instrumented and checked just before the
+//! watch began (lazy initialisation); the line `watched again ...` under it
+//! says which is likelier. The thread's name comes from `thread::Builder::name`; the kernel
 //! keeps 15 bytes of it, and a name cut there is completed from the test
 //! names (under `cargo kcsan test`) or the thread's stack. GUIDE.md's "Reading reports" chapter explains every line.
 //!

@@ -772,7 +772,11 @@ impl Parser {
             r.want_frame = false;
             return;
         }
-        if t.starts_with("bits changed:") || t == "|" || t.starts_with("+-> reordered to:") {
+        if t.starts_with("bits changed:")
+            || t == "|"
+            || t.starts_with("+-> reordered to:")
+            || t.starts_with("watched again for ")
+        {
             r.tail_unparsed = 0;
             return;
         }

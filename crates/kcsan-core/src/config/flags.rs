@@ -163,6 +163,7 @@ impl Preset {
         "udelay_first",
         "assume_plain_writes_atomic",
         "report_value_change_only",
+        "udelay_rewatch",
     ];
 
     /// The preset's values where they differ from the table's defaults
@@ -178,6 +179,7 @@ impl Preset {
                 ("first_watches", "0"),
                 ("assume_plain_writes_atomic", "1"),
                 ("report_value_change_only", "1"),
+                ("udelay_rewatch", "0"),
             ],
             Preset::Hunt => &[("max_stall_ratio", "0.2"), ("udelay_first", "5000")],
         }
@@ -313,6 +315,15 @@ flags! {
     /// instrumented access was seen (for example, a write from uninstrumented
     /// code). Assertion failures are always reported.
     report_race_unknown_origin: bool = true, accept Accept::Any, kernel "CONFIG_KCSAN_REPORT_RACE_UNKNOWN_ORIGIN",
+        live;
+
+    /// When the value changed but nobody hit the watchpoint, watch the same
+    /// access again for this many microseconds before reporting a race of
+    /// unknown origin: an instrumented writer that writes again meanwhile
+    /// (one whose check ran just before the first watch began) is reported
+    /// with its stack, and an unknown-origin report says what the second
+    /// watch saw. Charged to the stall budget. 0: report at once (the kernel).
+    udelay_rewatch: u32 = 1000, accept Accept::Range(0, 1_000_000), kernel "-",
         live;
 
     /// Treat aligned plain writes of up to 8 bytes (not read-modify-writes) as

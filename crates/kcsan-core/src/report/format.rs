@@ -26,7 +26,7 @@
 
 use core::fmt::Write;
 
-use super::{AccessReport, Report};
+use super::{AccessReport, Report, WatchedAgain};
 use crate::config::ReportFormat;
 use crate::stats::Counter;
 
@@ -179,6 +179,9 @@ fn render_kcsan(r: &Report, exe: &str) -> String {
         }
         out.push('\n');
     }
+    if let Some(a) = &r.watched_again {
+        let _ = writeln!(out, "{}\n", watched_again_line(a));
+    }
     let t = &r.this.task;
     let _ = writeln!(out, "Reported by Kernel Concurrency Sanitizer on:");
     let _ = writeln!(
@@ -193,6 +196,24 @@ fn render_kcsan(r: &Report, exe: &str) -> String {
     let _ = writeln!(out, "{}", summary(r));
     let _ = writeln!(out, "{RULE}");
     out
+}
+
+/// What the second watch of a race of unknown origin saw, and what that
+/// says of the writer (`udelay_rewatch`). A writer that changes the
+/// value again unseen is almost surely not instrumented; a write that did
+/// not come again may be uninstrumented code's, or instrumented code's whose
+/// check ran just before the first watch began.
+pub(crate) fn watched_again_line(a: &WatchedAgain) -> String {
+    let us = a.stall_us;
+    if a.changed {
+        format!(
+            "watched again for {us} us: changed again, unseen: the writer is most likely not instrumented"
+        )
+    } else {
+        format!(
+            "watched again for {us} us: no further write: uninstrumented code, or code whose check ran just before the watch"
+        )
+    }
 }
 
 // ===== report_format=tsan =====
@@ -260,6 +281,9 @@ fn render_tsan(r: &Report, exe: &str) -> String {
             "  KCSAN: value changed: 0x{old:0width$x} -> 0x{new:0width$x}"
         );
     }
+    if let Some(a) = &r.watched_again {
+        let _ = writeln!(out, "  KCSAN: {}", watched_again_line(a));
+    }
     let _ = writeln!(out, "  Program: {exe}");
     let _ = writeln!(
         out,
@@ -290,7 +314,7 @@ fn render_tsan(r: &Report, exe: &str) -> String {
 //              "text":"writer+0x1d/0x30 race.c:12"}]},
 //   {"role":"this", ...}],
 //  "value_change":{"old":"0x0000000000000000","new":"0x0000000000000001"},
-//  "access_mask":null,"pid":486,"exe":"/path/to/prog"}}
+//  "access_mask":null,"watched_again":null,"pid":486,"exe":"/path/to/prog"}}
 // ```
 //
 // `role` is `other` (the racing thread) or `this` (the watcher); a race of
@@ -392,14 +416,19 @@ fn render_json(r: &Report, exe: &str) -> String {
     } else {
         format!("\"0x{:x}\"", r.access_mask)
     };
+    let again = r.watched_again.map_or_else(
+        || "null".to_owned(),
+        |a| format!("{{\"us\":{},\"changed\":{}}}", a.stall_us, a.changed),
+    );
     format!(
-        "{{\"type\":\"race\",\"data\":{{\"title\":{},\"bug_type\":{},\"summary\":{},\"accesses\":[{}],\"value_change\":{},\"access_mask\":{},\"pid\":{},\"exe\":{}}}}}\n",
+        "{{\"type\":\"race\",\"data\":{{\"title\":{},\"bug_type\":{},\"summary\":{},\"accesses\":[{}],\"value_change\":{},\"access_mask\":{},\"watched_again\":{},\"pid\":{},\"exe\":{}}}}}\n",
         json_str(&title(r)),
         json_str(r.bug_type),
         json_str(&summary(r)),
         accesses.join(","),
         value_change,
         mask,
+        again,
         std::process::id(),
         json_str(exe)
     )
@@ -450,11 +479,10 @@ pub(crate) fn json_stats(enabled: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{AccessReport, json_str, stack_lines};
+    use super::{AccessReport, json_access, json_str, render_json, render_kcsan, stack_lines};
     use crate::access::AccessType;
-    use crate::report::Task;
-    use crate::report::format::json_access;
     use crate::report::stack::{Frame, Stack, test_frame};
+    use crate::report::{Report, Task, WatchedAgain};
 
     fn frame(function: &str, file: &str) -> Frame {
         test_frame(1, function, file, false)
@@ -535,6 +563,50 @@ mod tests {
             json_access(&a, "this")
                 .contains("\"location\":{\"file\":\"src/lib.rs\",\"line\":42,\"column\":9},")
         );
+    }
+
+    #[test]
+    fn unknown_origin_reports_say_what_the_second_watch_saw() {
+        let this = AccessReport {
+            addr: 0x10,
+            size: 8,
+            ty: AccessType::READ,
+            task: Task {
+                tid: 1,
+                in_interrupt: false,
+                comm: "t".into(),
+            },
+            cpu: 0,
+            stack: Stack {
+                frames: vec![frame("reader", "/src/race.c")],
+            },
+            reordered_to: None,
+            location: None,
+        };
+        let mut r = Report {
+            bug_type: "data-race",
+            other: None,
+            this,
+            value_change: Some((0, 1)),
+            access_mask: 0,
+            watched_again: Some(WatchedAgain {
+                stall_us: 1000,
+                changed: true,
+            }),
+        };
+        let text = render_kcsan(&r, "/x");
+        assert!(text.contains(
+            "value changed: 0x0000000000000000 -> 0x0000000000000001\n\nwatched again for 1000 us: changed again, unseen: the writer is most likely not instrumented\n\nReported by"
+        ), "{text}");
+        assert!(render_json(&r, "/x").contains("\"watched_again\":{\"us\":1000,\"changed\":true}"));
+        r.watched_again = Some(WatchedAgain {
+            stall_us: 1000,
+            changed: false,
+        });
+        assert!(render_kcsan(&r, "/x").contains("watched again for 1000 us: no further write: "));
+        r.watched_again = None;
+        assert!(!render_kcsan(&r, "/x").contains("watched again"));
+        assert!(render_json(&r, "/x").contains("\"watched_again\":null"));
     }
 
     #[test]

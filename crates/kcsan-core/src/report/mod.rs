@@ -97,6 +97,8 @@ pub struct Report {
     pub value_change: Option<(u64, u64)>,
     /// The access mask in force (`ASSERT_EXCLUSIVE_BITS`), 0 if none.
     pub access_mask: u64,
+    /// For a race of unknown origin: what a second watch saw.
+    pub watched_again: Option<WatchedAgain>,
 }
 
 /// Everything the report lock guards.
@@ -199,6 +201,19 @@ pub(crate) struct Watched {
     pub(crate) old: u64,
     pub(crate) new: u64,
     pub(crate) access_mask: usize,
+    /// For a race of unknown origin: what a second watch of the access saw
+    /// (`udelay_rewatch`).
+    pub(crate) again: Option<WatchedAgain>,
+}
+
+/// What the second watch of an access whose value changed unseen saw, when
+/// nobody hit its watchpoint either (`udelay_rewatch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WatchedAgain {
+    /// How long it watched.
+    pub stall_us: u64,
+    /// Whether the value changed again (unseen again).
+    pub changed: bool,
 }
 
 /// How long a watcher waits for the racer's half of a report.
@@ -400,6 +415,7 @@ fn print_report_here(
         this: side(&this, this_stack, this_to),
         value_change: (w.size <= 8 && diff != 0).then_some((w.old, w.new)),
         access_mask: w.access_mask as u64,
+        watched_again: w.again,
     };
     let text = format::render(&report, exe_path(), f.report_format);
     let title = format::title(&report);
