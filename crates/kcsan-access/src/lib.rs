@@ -31,6 +31,12 @@ use kcsan_core::{AccessType, check_access};
 /// As [`kcsan_core::check_access`].
 #[inline(always)]
 pub unsafe fn check_marked(ptr: *const u8, size: usize, ty: AccessType) {
+    // The Rust API's `read_once`/`write_once` and atomics check their access
+    // explicitly (with the caller's location) before the instrumented
+    // operation runs: that one is the same access.
+    if kcsan_core::take_checked(ptr as usize) {
+        return;
+    }
     if !kcsan_core::ignore_atomics() {
         // SAFETY: forwarded from the caller.
         unsafe { check_access(ptr, size, ty.with(AccessType::ATOMIC)) };

@@ -42,7 +42,7 @@ mod interrupt;
 pub use interrupt::{Interrupted, interrupt_enter, interrupt_exit};
 pub mod delay;
 pub mod encoding;
-mod fast;
+pub(crate) mod fast;
 mod focus;
 #[cfg(test)]
 mod fuzz;
@@ -60,6 +60,7 @@ pub mod weak_memory;
 
 pub use access::AccessType;
 pub use check::{abandon_on_fault, check_access};
+pub use fast::take_checked;
 pub use report::check_access_at;
 
 /// Whether the calling thread is inside the runtime's own slow path (reporting,

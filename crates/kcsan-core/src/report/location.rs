@@ -121,6 +121,13 @@ pub unsafe fn check_access_at(
     // SAFETY: forwarded from the caller.
     unsafe { crate::check_access(ptr, size, ty) };
     crate::ctx::with(|ctx| ctx.caller_location.set(found));
+    // The atomic or volatile operation that follows the check is
+    // instrumented too: it is this access, checked already, and a second
+    // check would report it again without the location (and, where the
+    // operation is a tail call, without its function's frame).
+    if ty.is_atomic() {
+        crate::fast::set_checked(ptr as usize);
+    }
 }
 
 /// The stack with `loc` applied: the topmost frame in `loc`'s file shows

@@ -294,6 +294,15 @@ mod tests {
         // may not see it land during its stall; kcsan's defaults report the
         // race either way (report_value_change_only=0).
         assert!(r.title.contains("publish"), "{}", r.title);
+        // The marked write is checked once, by write_once with its caller's
+        // location (the volatile store it then makes is not checked again,
+        // which would report it without one).
+        let (line, column) = written_at("kcsan::write_once(UnsafeCell::raw_get(&self.plain), v)");
+        assert!(
+            r.text.contains(&format!("src/lib.rs:{line}:{column}")),
+            "write_once's location, src/lib.rs:{line}:{column}:\n{}",
+            r.text
+        );
     }
 
     #[test]
