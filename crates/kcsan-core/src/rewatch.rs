@@ -62,7 +62,7 @@ pub(crate) enum Again {
 /// one of the first kind changes the value again unseen.
 ///
 /// # Safety
-/// As [`check_access`].
+/// As [`check_access`](crate::check_access).
 pub(crate) unsafe fn watch_again(
     ctx: &Ctx,
     idx: usize,

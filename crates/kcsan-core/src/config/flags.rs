@@ -414,7 +414,7 @@ flags! {
     print_suppressions: bool = false, accept Accept::Any, kernel "-",
         live;
 
-    /// Write reports to <log_path>.<pid> instead of stderr (one file per process).
+    /// Write reports to `<log_path>.<pid>` instead of stderr (one file per process).
     log_path: String = String::new(), accept Accept::Any, kernel "-",
         startup "the process keeps writing to the destination it opened";
 
@@ -423,7 +423,7 @@ flags! {
         live;
 
     /// Serve live control (the kernel's debugfs file) on a Unix socket,
-    /// $XDG_RUNTIME_DIR/kcsan/<pid> or else /tmp/kcsan-<uid>/<pid>, for
+    /// `$XDG_RUNTIME_DIR/kcsan/<pid>` or else `/tmp/kcsan-<uid>/<pid>`, for
     /// `kcsan ctl <pid> <command>`. 0: no socket and no server thread.
     control: bool = true, accept Accept::Any, kernel "debugfs kcsan file",
         startup "the control server starts with the runtime";

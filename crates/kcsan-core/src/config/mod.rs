@@ -7,7 +7,7 @@
 //! (`kcsan ctl PID set`) comes last: [`update`] changes the options marked
 //! `live` in the table while the program runs.
 //!
-//! The options in force live behind one atomic pointer ([`flags`]). The few that
+//! The options in force live behind one atomic pointer ([`flags()`]). The few that
 //! the fast path needs are mirrored into dedicated atomics ([`hot`]), so the fast
 //! path never dereferences the table.
 
@@ -357,7 +357,7 @@ pub(crate) fn after_fork_in_child() {
     unsafe { UPDATE.force_unlock() };
 }
 
-/// Options the fast path reads, mirrored from [`flags`] as single atomics
+/// Options the fast path reads, mirrored from [`flags()`] as single atomics
 /// (`assume_plain_writes_atomic` lives in each thread's context).
 pub mod hot {
     use super::*;

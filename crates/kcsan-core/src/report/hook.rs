@@ -10,7 +10,7 @@
 //! the runtime still prints and counts the report.
 //!
 //! The C view of a report is built from [`Report`] for the duration of the
-//! call: every string is a NUL-terminated copy owned by [`CReport`].
+//! call: every string is a NUL-terminated copy owned by `CReport`.
 
 use core::ffi::{c_char, c_int, c_ulonglong, c_void};
 use std::ffi::CString;
