@@ -694,6 +694,10 @@ unsafe fn watch(
                 // `report_value_change_only` keeps.
                 restore_outer(ctx);
                 charge(ctx, f, kind, start);
+                if ty.is_assert() {
+                    Counter::AssertFailures.inc();
+                }
+                // The racer already counted `data_races`.
                 report::known_origin(ctx, second, ValueChange::True, idx);
                 watchpoint::remove(idx);
                 Counter::UsedWatchpoints.dec();
