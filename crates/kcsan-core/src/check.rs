@@ -573,8 +573,10 @@ fn charge(ctx: &Ctx, f: &config::Flags, kind: Watch, start: u64) {
     }
 }
 
-/// The watch itself: insert, read, stall, read, retire, report. Returns the
-/// access mask in force (0 for a weak-memory replay).
+/// The watch itself: insert, read, stall, read, retire, report; when the
+/// value changed with nobody hitting the watchpoint, the access is watched
+/// again before the report (`rewatch.rs`). Returns the access mask in force
+/// (0 for a weak-memory replay).
 ///
 /// The signal mask guard stays in this frame until it returns and is never
 /// moved: a move of it is a `memcpy`, which in a gcc static link is the

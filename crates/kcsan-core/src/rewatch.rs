@@ -54,12 +54,12 @@ pub(crate) enum Again {
 }
 
 /// Watches the access of `first` again for `stall_us`, in the slot the
-/// watcher still holds (`udelay_rewatch`). The first watch
-/// saw the value change with nobody hitting its watchpoint: either the
-/// writer is not instrumented, or it is and its check ran just before the
-/// watchpoint was published (the check is a call made before the store). A
-/// writer of the second kind that writes again now is caught with its stack;
-/// one of the first kind changes the value again unseen.
+/// watcher still holds (`udelay_rewatch`). The first watch saw the value
+/// change with nobody hitting its watchpoint: either the writer is not
+/// instrumented, or it is and its check ran just before the watchpoint was
+/// published (the check is a call made before the store). A writer of the
+/// second kind that writes again now is caught with its stack; one of the
+/// first kind changes the value again unseen.
 ///
 /// # Safety
 /// As [`check_access`](crate::check_access).
