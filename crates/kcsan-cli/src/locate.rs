@@ -8,7 +8,10 @@
 //! `$XDG_CACHE_HOME/kcsan/<version>-<digest>/` (`~/.cache/...`). The digest
 //! names the embedded files' contents, so a rebuilt or upgraded `kcsan` never
 //! links an older runtime. Unpacking (inflating the compressed archive)
-//! takes about 80 ms, once.
+//! takes about 80 ms, once. A cache directory is marked as used at most once
+//! a day (its modification time); unpacking a new one removes the others
+//! unused for [`CACHE_UNUSED_DAYS`] days (each is about 18 MB), so upgrades
+//! and rebuilds do not pile up.
 
 use std::path::{Path, PathBuf};
 
@@ -179,6 +182,52 @@ pub(crate) fn include_dir() -> Result<PathBuf> {
     Ok(unpacked()?.join("include"))
 }
 
+/// A cache directory of another `kcsan` build unused for this long is
+/// removed when a new one is unpacked.
+const CACHE_UNUSED_DAYS: u64 = 30;
+
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// How long ago `path` was last modified (`None`: unknown).
+fn age(path: &Path) -> Option<std::time::Duration> {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    std::time::SystemTime::now().duration_since(modified).ok()
+}
+
+/// Marks the cache directory `dir` as used (its modification time), at most
+/// once a day. Best effort: a read-only cache still works.
+fn mark_used(dir: &Path) {
+    if age(dir).is_some_and(|a| a > DAY)
+        && let Ok(f) = std::fs::File::open(dir)
+    {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
+}
+
+/// Removes the cache directories in `parent` other than `keep` that have
+/// not been used for [`CACHE_UNUSED_DAYS`] days, and unpacking leftovers
+/// older than a day (a `kcsan` killed while unpacking). Best effort.
+fn prune(parent: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let limit = if name.starts_with(".unpacking-") {
+            DAY
+        } else if name.contains('-') && e.file_type().is_ok_and(|t| t.is_dir()) {
+            DAY * CACHE_UNUSED_DAYS as u32
+        } else {
+            continue;
+        };
+        if path != keep && age(&path).is_some_and(|a| a > limit) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
 /// The cache directory the embedded files are unpacked into (once; later
 /// calls only look).
 pub(crate) fn unpacked() -> Result<PathBuf> {
@@ -196,6 +245,7 @@ pub(crate) fn unpacked() -> Result<PathBuf> {
         .join("kcsan")
         .join(format!("{}-{EMBEDDED_ID}", env!("CARGO_PKG_VERSION")));
     if dir.join("lib").join(RUNTIME_ARCHIVE).is_file() {
+        mark_used(&dir);
         return Ok(dir);
     }
     let parent = dir.parent().unwrap_or(&base);
@@ -232,5 +282,50 @@ pub(crate) fn unpacked() -> Result<PathBuf> {
             bail!("cannot unpack the runtime into {}", dir.display());
         }
     }
+    prune(parent, &dir);
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_age(path: &Path, days: u32) {
+        let f = std::fs::File::open(path).unwrap();
+        f.set_modified(std::time::SystemTime::now() - DAY * days).unwrap();
+    }
+
+    #[test]
+    fn old_cache_directories_are_pruned_and_recent_ones_kept() {
+        let parent = tempfile::tempdir().unwrap();
+        let p = parent.path();
+        for d in ["0.1.0-old", "0.1.0-recent", "0.1.0-mine", ".unpacking-stale", ".unpacking-fresh"] {
+            std::fs::create_dir(p.join(d)).unwrap();
+        }
+        std::fs::write(p.join("notes-file"), "x").unwrap();
+        set_age(&p.join("0.1.0-old"), 40);
+        set_age(&p.join("0.1.0-recent"), 10);
+        set_age(&p.join("0.1.0-mine"), 90);
+        set_age(&p.join(".unpacking-stale"), 2);
+        set_age(&p.join("notes-file"), 90);
+        prune(p, &p.join("0.1.0-mine"));
+        let mut left: Vec<String> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".unpacking-fresh", "0.1.0-mine", "0.1.0-recent", "notes-file"]);
+    }
+
+    #[test]
+    fn a_used_directory_is_marked_at_most_daily() {
+        let d = tempfile::tempdir().unwrap();
+        set_age(d.path(), 3);
+        mark_used(d.path());
+        assert!(age(d.path()).unwrap() < DAY, "marked");
+        set_age(d.path(), 0);
+        let before = std::fs::metadata(d.path()).unwrap().modified().unwrap();
+        mark_used(d.path());
+        assert_eq!(std::fs::metadata(d.path()).unwrap().modified().unwrap(), before);
+    }
 }
