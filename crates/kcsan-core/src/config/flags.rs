@@ -404,9 +404,10 @@ flags! {
         startup "the file is read and checked once, when the runtime starts";
 
     /// A file of full thread names, one per line: a name the kernel cut to
-    /// 15 bytes is shown whole in reports when it begins one of them (else
-    /// it is completed from the thread's stack). `cargo kcsan test` names
-    /// the test binary's tests here.
+    /// 15 bytes is shown whole in reports when it begins exactly one of them
+    /// (of several, the one whose code is in the thread's stack). Without a
+    /// match, a cut Rust path is completed from the thread's stack.
+    /// `cargo kcsan test` names the test binary's tests here.
     thread_names: String = String::new(), accept Accept::Text("a file (empty: none)"), kernel "-",
         startup "the file is read once, when the runtime starts";
 
