@@ -292,14 +292,21 @@ mod tests {
 
     fn set_age(path: &Path, days: u32) {
         let f = std::fs::File::open(path).unwrap();
-        f.set_modified(std::time::SystemTime::now() - DAY * days).unwrap();
+        f.set_modified(std::time::SystemTime::now() - DAY * days)
+            .unwrap();
     }
 
     #[test]
     fn old_cache_directories_are_pruned_and_recent_ones_kept() {
         let parent = tempfile::tempdir().unwrap();
         let p = parent.path();
-        for d in ["0.1.0-old", "0.1.0-recent", "0.1.0-mine", ".unpacking-stale", ".unpacking-fresh"] {
+        for d in [
+            "0.1.0-old",
+            "0.1.0-recent",
+            "0.1.0-mine",
+            ".unpacking-stale",
+            ".unpacking-fresh",
+        ] {
             std::fs::create_dir(p.join(d)).unwrap();
         }
         std::fs::write(p.join("notes-file"), "x").unwrap();
@@ -314,7 +321,15 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, [".unpacking-fresh", "0.1.0-mine", "0.1.0-recent", "notes-file"]);
+        assert_eq!(
+            left,
+            [
+                ".unpacking-fresh",
+                "0.1.0-mine",
+                "0.1.0-recent",
+                "notes-file"
+            ]
+        );
     }
 
     #[test]
@@ -326,6 +341,9 @@ mod tests {
         set_age(d.path(), 0);
         let before = std::fs::metadata(d.path()).unwrap().modified().unwrap();
         mark_used(d.path());
-        assert_eq!(std::fs::metadata(d.path()).unwrap().modified().unwrap(), before);
+        assert_eq!(
+            std::fs::metadata(d.path()).unwrap().modified().unwrap(),
+            before
+        );
     }
 }

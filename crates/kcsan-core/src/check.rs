@@ -25,7 +25,7 @@ use crate::ctx::{self, Ctx, GATE_FOCUS, GATE_PENDING, Origin};
 use crate::encoding;
 use crate::fast;
 use crate::report::{self, ValueChange, Watched};
-use crate::rewatch::{self, Again};
+use crate::rewatch::{self, Again, Recent};
 use crate::sample::Watch;
 use crate::scoped::check_pending;
 use crate::shield::{CancelDisabled, SignalsBlocked};
@@ -676,12 +676,19 @@ unsafe fn watch(
 
     let consumed = !watchpoint::consume(idx);
     let mut again = None;
-    if !consumed
-        && value_change == ValueChange::True
-        && !is_reorder
-        && f.udelay_rewatch > 0
-        && rewatch::is_due(addr, f.report_once_in_ms)
-    {
+    let mut reported_already = false;
+    let recent =
+        if !consumed && value_change == ValueChange::True && !is_reorder && f.udelay_rewatch > 0 {
+            rewatch::recent(addr, f.report_once_in_ms)
+        } else {
+            Recent::Missed
+        };
+    if recent == Recent::Hit && !ty.is_assert() {
+        // The same check-to-store window race a second watch here caught
+        // moments ago, reported with both stacks (`rewatch.rs`).
+        reported_already = true;
+    }
+    if recent == Recent::Due {
         // SAFETY: forwarded from our caller's contract.
         match unsafe {
             rewatch::watch_again(ctx, idx, watched, u64::from(f.udelay_rewatch), f.delay_mode)
@@ -694,6 +701,7 @@ unsafe fn watch(
                 // The second watch's racer is reported with what that watch
                 // saw; the first watch's change makes it a race that
                 // `report_value_change_only` keeps.
+                rewatch::record_hit(addr);
                 restore_outer(ctx);
                 charge(ctx, f, kind, start);
                 if ty.is_assert() {
@@ -727,6 +735,9 @@ unsafe fn watch(
         }
         // The racer already counted `data_races`.
         report::known_origin(ctx, watched, value_change, idx);
+    } else if value_change == ValueChange::True && reported_already {
+        // Seen again: counted as a race, not reported as a new one.
+        Counter::DataRaces.inc();
     } else if value_change == ValueChange::True {
         Counter::RacesUnknownOrigin.inc();
         if ty.is_assert() {

@@ -246,6 +246,9 @@ mod tests {
         assert!(!take_checked(0x1000), "once");
         set_checked(0x1000);
         assert!(!take_checked(0x2000), "another access");
-        assert!(!take_checked(0x1000), "the mark is gone after any marked access");
+        assert!(
+            !take_checked(0x1000),
+            "the mark is gone after any marked access"
+        );
     }
 }

@@ -11,7 +11,10 @@
 //!
 //! An address is watched again at most once per `report_once_in_ms`: an
 //! uninstrumented writer in a hot loop would otherwise cost a long stall
-//! per watch, for reports the rate limit drops anyway.
+//! per watch, for reports the rate limit drops anyway. Within that time, a
+//! race of unknown origin at an address whose second watch caught an
+//! instrumented writer is that race again (the same check-to-store window),
+//! already reported with both stacks: it is not reported again.
 
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
@@ -21,25 +24,62 @@ use crate::delay;
 use crate::report::{self, Watched};
 use crate::watchpoint;
 
-/// Addresses recently watched again, by hash (a heuristic: a collision or a
-/// torn pair costs one rewatch more or less, never a report).
+/// Addresses recently watched again, by hash: the address, and a word
+/// packing a check of it, whether that second watch caught a writer, and
+/// when it began. A collision costs one second watch more or less; a torn
+/// pair (two threads updating one entry) fails the check and reads as no
+/// entry, so it never hides a report.
 const RECENT: usize = 64;
 static RECENT_ADDR: [AtomicUsize; RECENT] = [const { AtomicUsize::new(0) }; RECENT];
-static RECENT_MS: [AtomicU64; RECENT] = [const { AtomicU64::new(0) }; RECENT];
+static RECENT_WORD: [AtomicU64; RECENT] = [const { AtomicU64::new(0) }; RECENT];
 
-/// Whether `addr` may be watched again now (and if so, records it): not
-/// within `interval_ms` of its last second watch.
-pub(crate) fn is_due(addr: usize, interval_ms: u64) -> bool {
-    let i = (addr >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (usize::BITS - 6);
+const HIT: u64 = 1 << 47;
+const MS_MASK: u64 = HIT - 1;
+
+/// Where `addr` goes in the table, and the 16-bit check of it.
+fn slot(addr: usize) -> (usize, u64) {
+    let h = (addr as u64 >> 3).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    ((h >> 58) as usize, (h >> 16) & 0xffff)
+}
+
+/// What is known of `addr`'s last second watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recent {
+    /// None within the interval: watch again now (recorded as begun).
+    Due,
+    /// One within the interval caught an instrumented writer.
+    Hit,
+    /// One within the interval did not.
+    Missed,
+}
+
+/// Whether `addr` is due for a second watch (not one within `interval_ms`);
+/// if so, records that one begins now.
+pub(crate) fn recent(addr: usize, interval_ms: u64) -> Recent {
+    let (i, check) = slot(addr);
     let now = delay::now_ms();
+    let word = RECENT_WORD[i].load(Relaxed);
     if RECENT_ADDR[i].load(Relaxed) == addr
-        && now.saturating_sub(RECENT_MS[i].load(Relaxed)) < interval_ms
+        && word >> 48 == check
+        && now.saturating_sub(word & MS_MASK) < interval_ms
     {
-        return false;
+        return if word & HIT != 0 {
+            Recent::Hit
+        } else {
+            Recent::Missed
+        };
     }
     RECENT_ADDR[i].store(addr, Relaxed);
-    RECENT_MS[i].store(now, Relaxed);
-    true
+    RECENT_WORD[i].store(check << 48 | (now & MS_MASK), Relaxed);
+    Recent::Due
+}
+
+/// Records that the second watch of `addr` caught a writer.
+pub(crate) fn record_hit(addr: usize) {
+    let (i, check) = slot(addr);
+    if RECENT_ADDR[i].load(Relaxed) == addr && RECENT_WORD[i].load(Relaxed) >> 48 == check {
+        RECENT_WORD[i].fetch_or(HIT, Relaxed);
+    }
 }
 
 /// How a second watch of an access whose value changed unseen ended.
@@ -106,9 +146,24 @@ mod tests {
     #[test]
     fn an_address_is_watched_again_once_per_interval() {
         let addr = 0x7f00_dead_b000;
-        assert!(is_due(addr, 60_000));
-        assert!(!is_due(addr, 60_000), "again within the interval");
-        assert!(is_due(addr + 8, 60_000), "another address");
-        assert!(is_due(addr, 0), "no interval: always");
+        assert_eq!(recent(addr, 60_000), Recent::Due);
+        assert_eq!(
+            recent(addr, 60_000),
+            Recent::Missed,
+            "again within the interval"
+        );
+        record_hit(addr);
+        assert_eq!(
+            recent(addr, 60_000),
+            Recent::Hit,
+            "the second watch caught a writer"
+        );
+        assert_eq!(recent(addr + 8, 60_000), Recent::Due, "another address");
+        assert_eq!(recent(addr, 0), Recent::Due, "no interval: always");
+        assert_eq!(
+            recent(addr, 60_000),
+            Recent::Missed,
+            "a new entry, not hit yet"
+        );
     }
 }
