@@ -25,7 +25,7 @@ use crate::ctx::{self, Ctx, GATE_FOCUS, GATE_PENDING, Origin};
 use crate::encoding;
 use crate::fast;
 use crate::report::{self, ValueChange, Watched};
-use crate::rewatch::{self, Again, Recent};
+use crate::rewatch::{self, Unseen};
 use crate::sample::Watch;
 use crate::scoped::check_pending;
 use crate::shield::{CancelDisabled, SignalsBlocked};
@@ -675,51 +675,27 @@ unsafe fn watch(
     };
 
     let consumed = !watchpoint::consume(idx);
-    let mut again = None;
-    let mut reported_already = false;
-    let recent =
-        if !consumed && value_change == ValueChange::True && !is_reorder && f.udelay_rewatch > 0 {
-            rewatch::recent(addr, f.report_once_in_ms)
-        } else {
-            Recent::Missed
-        };
-    if recent == Recent::Hit && !ty.is_assert() {
-        // The same check-to-store window race a second watch here caught
-        // moments ago, reported with both stacks (`rewatch.rs`).
-        reported_already = true;
-    }
-    if recent == Recent::Due {
+    let mut unseen = Unseen::Report(None);
+    if !consumed && value_change == ValueChange::True && !is_reorder && f.udelay_rewatch > 0 {
         // SAFETY: forwarded from our caller's contract.
-        match unsafe {
-            rewatch::watch_again(ctx, idx, watched, u64::from(f.udelay_rewatch), f.delay_mode)
-        } {
-            Again::Abandoned => {
-                restore_outer(ctx);
-                return access_mask;
-            }
-            Again::Hit(second) => {
-                // The second watch's racer is reported with what that watch
-                // saw; the first watch's change makes it a race that
-                // `report_value_change_only` keeps.
-                rewatch::record_hit(addr);
-                restore_outer(ctx);
-                charge(ctx, f, kind, start);
-                if ty.is_assert() {
-                    Counter::AssertFailures.inc();
-                }
-                // The racer already counted `data_races`.
-                report::known_origin(ctx, second, ValueChange::True, idx);
-                watchpoint::remove(idx);
-                Counter::UsedWatchpoints.dec();
-                return access_mask;
-            }
-            Again::Missed(seen) => again = Some(seen),
+        unseen = unsafe { rewatch::after_unseen_change(ctx, f, idx, watched) };
+        if matches!(unseen, Unseen::Abandoned) {
+            restore_outer(ctx);
+            return access_mask;
         }
     }
     restore_outer(ctx);
     charge(ctx, f, kind, start);
 
-    if consumed {
+    if let Unseen::Caught(second) = unseen {
+        // The second watch's racer, reported with what that watch saw; the
+        // first watch's change makes it a race `report_value_change_only`
+        // keeps. The racer counted `data_races`.
+        if ty.is_assert() {
+            Counter::AssertFailures.inc();
+        }
+        report::known_origin(ctx, second, ValueChange::True, idx);
+    } else if consumed {
         // Someone hit the watchpoint.
         if value_change == ValueChange::Maybe {
             if access_mask != 0 {
@@ -735,10 +711,10 @@ unsafe fn watch(
         }
         // The racer already counted `data_races`.
         report::known_origin(ctx, watched, value_change, idx);
-    } else if value_change == ValueChange::True && reported_already {
-        // Seen again: counted as a race, not reported as a new one.
+    } else if matches!(unseen, Unseen::ReportedAlready) {
+        // Counted as a race, not reported as a new one.
         Counter::DataRaces.inc();
-    } else if value_change == ValueChange::True {
+    } else if let (ValueChange::True, Unseen::Report(again)) = (value_change, unseen) {
         Counter::RacesUnknownOrigin.inc();
         if ty.is_assert() {
             Counter::AssertFailures.inc();

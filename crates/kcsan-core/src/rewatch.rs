@@ -44,7 +44,7 @@ fn slot(addr: usize) -> (usize, u64) {
 
 /// What is known of `addr`'s last second watch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Recent {
+enum Recent {
     /// None within the interval: watch again now (recorded as begun).
     Due,
     /// One within the interval caught an instrumented writer.
@@ -55,7 +55,7 @@ pub(crate) enum Recent {
 
 /// Whether `addr` is due for a second watch (not one within `interval_ms`);
 /// if so, records that one begins now.
-pub(crate) fn recent(addr: usize, interval_ms: u64) -> Recent {
+fn recent(addr: usize, interval_ms: u64) -> Recent {
     let (i, check) = slot(addr);
     let now = delay::now_ms();
     let word = RECENT_WORD[i].load(Relaxed);
@@ -75,68 +75,97 @@ pub(crate) fn recent(addr: usize, interval_ms: u64) -> Recent {
 }
 
 /// Records that the second watch of `addr` caught a writer.
-pub(crate) fn record_hit(addr: usize) {
+fn record_hit(addr: usize) {
     let (i, check) = slot(addr);
     if RECENT_ADDR[i].load(Relaxed) == addr && RECENT_WORD[i].load(Relaxed) >> 48 == check {
         RECENT_WORD[i].fetch_or(HIT, Relaxed);
     }
 }
 
-/// How a second watch of an access whose value changed unseen ended.
-pub(crate) enum Again {
-    /// Reading the value faulted: the watch was taken down
-    /// (`abandon_on_fault`).
+/// What follows a watch that saw the value change with nobody hitting its
+/// watchpoint.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Unseen {
+    /// Reading the value faulted in the second watch: the watch was taken
+    /// down (`abandon_on_fault`).
     Abandoned,
-    /// Someone hit the watchpoint: what the second watch saw.
-    Hit(Watched),
-    /// Nobody did: what the second watch saw, for the unknown-origin report.
-    Missed(report::WatchedAgain),
+    /// The second watch caught a writer: what that watch saw, to report
+    /// with the racer's half.
+    Caught(Watched),
+    /// An instrumented writer was caught here moments ago: this is that
+    /// race again, already reported with both stacks (asserts excepted: an
+    /// assertion failure is always reported).
+    ReportedAlready,
+    /// A race of unknown origin, with what a second watch saw if there was
+    /// one.
+    Report(Option<report::WatchedAgain>),
 }
 
-/// Watches the access of `first` again for `stall_us`, in the slot the
-/// watcher still holds (`udelay_rewatch`). The first watch saw the value
-/// change with nobody hitting its watchpoint: either the writer is not
-/// instrumented, or it is and its check ran just before the watchpoint was
-/// published (the check is a call made before the store). A writer of the
-/// second kind that writes again now is caught with its stack; one of the
-/// first kind changes the value again unseen.
+/// Decides what follows the watch of `first` that saw its value change with
+/// nobody hitting the watchpoint in slot `idx` (which the watcher still
+/// holds): a second watch if the address is due for one, else what the
+/// last one there found.
 ///
 /// # Safety
 /// As [`check_access`](crate::check_access).
-pub(crate) unsafe fn watch_again(
+pub(crate) unsafe fn after_unseen_change(
     ctx: &Ctx,
+    f: &config::Flags,
     idx: usize,
     first: Watched,
-    stall_us: u64,
-    mode: config::DelayMode,
-) -> Again {
+) -> Unseen {
+    match recent(first.addr, f.report_once_in_ms) {
+        Recent::Hit if !first.ty.is_assert() => Unseen::ReportedAlready,
+        Recent::Hit | Recent::Missed => Unseen::Report(None),
+        // SAFETY: forwarded from our caller's contract.
+        Recent::Due => match unsafe { watch_again(ctx, idx, first, f) } {
+            Unseen::Caught(second) => {
+                record_hit(first.addr);
+                Unseen::Caught(second)
+            }
+            other => other,
+        },
+    }
+}
+
+/// Watches the access of `first` again for `udelay_rewatch`, in the slot the
+/// watcher still holds. The first watch saw the value change with nobody
+/// hitting its watchpoint: either the writer is not instrumented, or it is
+/// and its check ran just before the watchpoint was published (the check is
+/// a call made before the store). A writer of the second kind that writes
+/// again now is caught with its stack; one of the first kind changes the
+/// value again unseen.
+///
+/// # Safety
+/// As [`check_access`](crate::check_access).
+unsafe fn watch_again(ctx: &Ctx, idx: usize, first: Watched, f: &config::Flags) -> Unseen {
     let Watched { addr, size, ty, .. } = first;
+    let stall_us = u64::from(f.udelay_rewatch);
     watchpoint::rearm(idx, addr, size, ty.is_write());
     // SAFETY: the program is about to access this range (our caller's
     // contract); a fault is caught as in the first watch (`watch_slot` is
     // still this slot).
     let old = unsafe { crate::check::read_value(addr, size) };
     if ctx.watch_abandoned.replace(false) {
-        return Again::Abandoned;
+        return Unseen::Abandoned;
     }
-    delay::stall(stall_us, mode);
+    delay::stall(stall_us, f.delay_mode);
     // SAFETY: as above.
     let new = unsafe { crate::check::read_value(addr, size) };
     if ctx.watch_abandoned.replace(false) {
-        return Again::Abandoned;
+        return Unseen::Abandoned;
     }
-    let second = Watched { old, new, ..first };
     if !watchpoint::consume(idx) {
-        return Again::Hit(second);
+        return Unseen::Caught(Watched { old, new, ..first });
     }
     let mut diff = old ^ new;
     if first.access_mask != 0 {
         diff &= first.access_mask as u64;
     }
-    Again::Missed(report::WatchedAgain {
+    Unseen::Report(Some(report::WatchedAgain {
         stall_us,
         changed: diff != 0,
-    })
+    }))
 }
 
 #[cfg(test)]

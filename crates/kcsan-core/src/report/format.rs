@@ -488,6 +488,24 @@ mod tests {
         test_frame(1, function, file, false)
     }
 
+    /// An 8-byte access at 0x10 by thread 1 `t` with these frames.
+    fn access(ty: AccessType, frames: Vec<Frame>) -> AccessReport {
+        AccessReport {
+            addr: 0x10,
+            size: 8,
+            ty,
+            task: Task {
+                tid: 1,
+                in_interrupt: false,
+                comm: "t".into(),
+            },
+            cpu: 0,
+            stack: Stack { frames },
+            reordered_to: None,
+            location: None,
+        }
+    }
+
     #[test]
     fn long_runs_of_library_frames_are_folded() {
         let reg = "/root/.cargo/registry/src/x/rayon-core/src/lib.rs";
@@ -500,20 +518,7 @@ mod tests {
             "/rustc/abc/library/std/src/thread.rs",
         ));
         frames.push(frame("app::main", "/src/app/main.rs"));
-        let a = AccessReport {
-            addr: 0,
-            size: 8,
-            ty: AccessType::READ,
-            task: Task {
-                tid: 1,
-                in_interrupt: false,
-                comm: String::new(),
-            },
-            cpu: 0,
-            stack: Stack { frames },
-            reordered_to: None,
-            location: None,
-        };
+        let a = access(AccessType::READ, frames);
         let mut out = String::new();
         stack_lines(&mut out, &a);
         let lines: Vec<&str> = out.lines().collect();
@@ -537,22 +542,10 @@ mod tests {
 
     #[test]
     fn json_accesses_carry_their_location() {
-        let mut a = AccessReport {
-            addr: 0x10,
-            size: 8,
-            ty: AccessType::WRITE,
-            task: Task {
-                tid: 1,
-                in_interrupt: false,
-                comm: "t".into(),
-            },
-            cpu: 0,
-            stack: Stack {
-                frames: vec![frame("app::f", "/src/app/src/lib.rs")],
-            },
-            reordered_to: None,
-            location: None,
-        };
+        let mut a = access(
+            AccessType::WRITE,
+            vec![frame("app::f", "/src/app/src/lib.rs")],
+        );
         assert!(json_access(&a, "this").contains("\"location\":null,"));
         a.location = Some(crate::report::SourceLocation {
             file: "src/lib.rs".into(),
@@ -567,22 +560,7 @@ mod tests {
 
     #[test]
     fn unknown_origin_reports_say_what_the_second_watch_saw() {
-        let this = AccessReport {
-            addr: 0x10,
-            size: 8,
-            ty: AccessType::READ,
-            task: Task {
-                tid: 1,
-                in_interrupt: false,
-                comm: "t".into(),
-            },
-            cpu: 0,
-            stack: Stack {
-                frames: vec![frame("reader", "/src/race.c")],
-            },
-            reordered_to: None,
-            location: None,
-        };
+        let this = access(AccessType::READ, vec![frame("reader", "/src/race.c")]);
         let mut r = Report {
             bug_type: "data-race",
             other: None,
